@@ -1,0 +1,124 @@
+import { execa, type ExecaError } from 'execa';
+import { formatDuration, type Logger } from './log/logger.js';
+import type { LogLevel } from './log/log-line.js';
+
+/** How one external command runs. */
+export interface RunOptions {
+  readonly cwd?: string;
+  /** Extra environment; merged over the builder's own unless `extendEnv` is false. */
+  readonly env?: Record<string, string | undefined>;
+  readonly extendEnv?: boolean;
+  /** Kill the command after this long. @default - no timeout */
+  readonly timeoutMs?: number;
+  readonly signal?: AbortSignal;
+  /** Sent on stdin, then stdin is closed. @default - stdin is closed immediately */
+  readonly input?: string;
+  /**
+   * What to do with each output line. `'log'` writes stdout at info and
+   * stderr at the `stderrLevel`; a function receives every line instead;
+   * `'quiet'` only keeps the tail for error messages.
+   * @default 'log'
+   */
+  readonly onLine?: 'log' | 'quiet' | ((line: string, stream: 'stdout' | 'stderr') => void);
+  /** @default 'info' */
+  readonly stderrLevel?: LogLevel;
+  /** Resolve with the result instead of throwing on a non-zero exit. @default false */
+  readonly reject?: boolean;
+  /** How many trailing output lines to keep for `ProcessError`. @default 40 */
+  readonly tailLines?: number;
+}
+
+export interface RunResult {
+  readonly command: string;
+  readonly exitCode: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly durationMs: number;
+  /** The last lines of combined output, for error messages. */
+  readonly tail: readonly string[];
+}
+
+/** A command that failed to start, exited non-zero, was killed, or timed out. */
+export class ProcessError extends Error {
+  override readonly name = 'ProcessError';
+  constructor(
+    message: string,
+    readonly command: string,
+    readonly exitCode: number | undefined,
+    readonly signal: string | undefined,
+    readonly timedOut: boolean,
+    readonly tail: readonly string[],
+    options: { cause?: unknown } = {},
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * The one place the builder starts external processes: no shell, argv
+ * logged as `Run:` (the logger's sinks mask secrets), output streamed line by
+ * line, duration logged, a `ProcessError` with the output's tail on failure.
+ */
+export async function run(log: Logger, file: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+  const command = [file, ...args].join(' ');
+  const tailLimit = options.tailLines ?? 40;
+  const tail: string[] = [];
+  const onLine = options.onLine ?? 'log';
+  const handle = (stream: 'stdout' | 'stderr') => (line: string) => {
+    tail.push(line);
+    if (tail.length > tailLimit) tail.shift();
+    if (typeof onLine === 'function') onLine(line, stream);
+    else if (onLine === 'log') log.log(stream === 'stderr' ? (options.stderrLevel ?? 'info') : 'info', line);
+  };
+
+  log.debug(`Run: ${command}`);
+  const start = performance.now();
+  const subprocess = execa(file, args, {
+    cwd: options.cwd,
+    env: options.env,
+    extendEnv: options.extendEnv ?? true,
+    timeout: options.timeoutMs,
+    cancelSignal: options.signal,
+    forceKillAfterDelay: 5_000,
+    input: options.input,
+    stdin: options.input === undefined ? 'ignore' : 'pipe',
+    reject: false,
+    stripFinalNewline: true,
+    // Generator transforms see one line at a time, as it arrives.
+    stdout: lineTap(handle('stdout')),
+    stderr: lineTap(handle('stderr')),
+  });
+  const result = await subprocess;
+  const durationMs = Math.round(performance.now() - start);
+  log.debug(`Done: ${file} exited ${result.exitCode ?? result.signal} after ${formatDuration(durationMs)}`);
+
+  const failed = result.failed;
+  if (failed && options.reject !== true) {
+    const err = result as unknown as ExecaError;
+    const reason = err.timedOut
+      ? `timed out after ${formatDuration(options.timeoutMs ?? 0)}`
+      : err.isCanceled
+        ? 'was cancelled'
+        : err.signal
+          ? `was killed by ${err.signal}`
+          : err.exitCode === undefined
+            ? `could not start (${err.originalMessage ?? err.shortMessage})`
+            : `exited with code ${err.exitCode}`;
+    throw new ProcessError(`${file} ${reason}`, command, err.exitCode, err.signal, err.timedOut, [...tail], { cause: err });
+  }
+  return {
+    command,
+    exitCode: result.exitCode ?? -1,
+    stdout: String(result.stdout ?? ''),
+    stderr: String(result.stderr ?? ''),
+    durationMs,
+    tail: [...tail],
+  };
+}
+
+function lineTap(onLine: (line: string) => void) {
+  return function* (line: unknown) {
+    onLine(String(line));
+    yield line;
+  };
+}
