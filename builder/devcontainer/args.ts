@@ -1,0 +1,52 @@
+import type { CachePlan } from './cache.js';
+
+/** The id label the builder puts on its dev container (docs/architecture.md). */
+export const ID_LABEL_NAME = 'devcontainer-builder.workspace';
+
+/** `devcontainer-builder.workspace=<folder>`: finds the dev container of a workspace folder. */
+export function idLabelFor(workspaceFolder: string): string {
+  return `${ID_LABEL_NAME}=${workspaceFolder}`;
+}
+
+/** Options of {@link upArgs}. */
+export interface UpArgsOptions {
+  readonly workspaceFolder: string;
+  readonly cache?: CachePlan;
+  /** Pass `--remove-existing-container`: the configuration changed or a rebuild was asked for. */
+  readonly removeExisting?: boolean;
+  /** Pass `--skip-post-create`: lifecycle commands run later with `run-user-commands`. */
+  readonly skipPostCreate?: boolean;
+}
+
+/** Arguments of `devcontainer up`. */
+export function upArgs(options: UpArgsOptions): string[] {
+  const args = [
+    'up',
+    '--workspace-folder', options.workspaceFolder,
+    '--id-label', idLabelFor(options.workspaceFolder),
+    '--log-format', 'json',
+    // The builder runs as root; mapping the remote user's UID to root's
+    // would only cost an extra image build. Ownership is fixed with chown.
+    '--update-remote-user-uid-default', 'off',
+  ];
+  for (const image of options.cache?.cacheFrom ?? []) args.push('--cache-from', image);
+  if (options.cache?.cacheTo) args.push('--cache-to', options.cache.cacheTo);
+  if (options.removeExisting) args.push('--remove-existing-container');
+  if (options.skipPostCreate) args.push('--skip-post-create');
+  return args;
+}
+
+/** Arguments of `devcontainer run-user-commands` for the builder's dev container. */
+export function runUserCommandsArgs(workspaceFolder: string): string[] {
+  return ['run-user-commands', '--workspace-folder', workspaceFolder, '--id-label', idLabelFor(workspaceFolder), '--log-format', 'json'];
+}
+
+/** Arguments of `devcontainer read-configuration` for a workspace folder. */
+export function readConfigurationArgs(workspaceFolder: string): string[] {
+  return ['read-configuration', '--workspace-folder', workspaceFolder, '--id-label', idLabelFor(workspaceFolder), '--log-format', 'json'];
+}
+
+/** Arguments of `devcontainer exec` for the builder's dev container. */
+export function execArgs(workspaceFolder: string, command: readonly string[]): string[] {
+  return ['exec', '--workspace-folder', workspaceFolder, '--id-label', idLabelFor(workspaceFolder), '--log-format', 'json', ...command];
+}
