@@ -1,0 +1,259 @@
+import { CoderApiError, type CoderLogApi, type CoderLogEntry, type CoderLogSource } from './coder-api.js';
+import { BudgetQueue, type LeftOut } from './coder-queue.js';
+import { sanitizeForCoder, splitForCoder, toCoderLevel } from './coder-text.js';
+import type { LogLevel, LogLine, LogSink } from './log-line.js';
+
+/**
+ * The one log source all builder output appears under in Coder (the id is
+ * part of the template/builder contract, docs/architecture.md). The icon is
+ * one Coder ships in `site/static/icon/`.
+ */
+export const DEV_CONTAINER_LOG_SOURCE: CoderLogSource = {
+  id: '1a02c755-957a-4887-ba1f-72fa21a4ac7d',
+  display_name: 'Dev Container',
+  icon: '/icon/docker.png',
+};
+
+/** Coder's limit for all log sources of one agent together, in bytes. */
+export const CODER_AGENT_LOG_LIMIT_BYTES = 1_048_576;
+
+/** Options of {@link CoderSink}. */
+export interface CoderSinkOptions {
+  readonly api: CoderLogApi;
+  /** @default DEV_CONTAINER_LOG_SOURCE */
+  readonly source?: CoderLogSource;
+  /**
+   * Bytes of output this sink sends at most. The agent's startup script and
+   * other sources share Coder's 1 MiB, so the builder keeps to half of it.
+   * @default 524_288
+   */
+  readonly budgetBytes?: number;
+  /** @default 500 */
+  readonly flushIntervalMs?: number;
+  /** Lines per PATCH; reaching it also sends right away. @default 100 */
+  readonly batchLines?: number;
+  /** Lines waiting for Coder, at most, while it does not answer. @default 20_000 */
+  readonly maxQueueLines?: number;
+  /**
+   * Receives what the sink has to say about itself (Coder unreachable, limit
+   * reached, lines left out). Wire it to the console only: never back here.
+   * @default - ignored
+   */
+  readonly notify?: (level: LogLevel, text: string) => void;
+}
+
+/** Counters, for tests and the final summary. */
+export interface CoderSinkStats {
+  readonly sentLines: number;
+  readonly pendingLines: number;
+  readonly heldLines: number;
+  readonly rejectedLines: number;
+  readonly undeliveredLines: number;
+  readonly usedBytes: number;
+  /** Why sending stopped for good, if it did. */
+  readonly stopped: 'limit' | 'unauthorized' | 'rejected' | 'closed' | undefined;
+}
+
+/**
+ * Streams log lines to Coder under one log source. `write` only queues;
+ * batches go out from a timer, one PATCH at a time. Lines are cleaned and
+ * split to fit Coder's columns, and kept within a byte budget (see
+ * {@link BudgetQueue}). Failures never reach the caller: they are retried
+ * within bounds, and reported through `notify`.
+ */
+export class CoderSink implements LogSink {
+  private readonly api: CoderLogApi;
+  private readonly source: CoderLogSource;
+  private readonly batchLines: number;
+  private readonly notify: (level: LogLevel, text: string) => void;
+  private readonly queue: BudgetQueue;
+  private readonly lifetime = new AbortController();
+  private readonly timer: NodeJS.Timeout;
+  private registered = false;
+  private busy: Promise<void> | undefined;
+  private outage: string | undefined;
+  private budgetNoticeGiven = false;
+  private sentLines = 0;
+  private rejectedLines = 0;
+  private undeliveredLines = 0;
+  private stopped: CoderSinkStats['stopped'];
+
+  constructor(options: CoderSinkOptions) {
+    this.api = options.api;
+    this.source = options.source ?? DEV_CONTAINER_LOG_SOURCE;
+    this.batchLines = options.batchLines ?? 100;
+    this.notify = options.notify ?? (() => {});
+    this.queue = new BudgetQueue({
+      budgetBytes: options.budgetBytes ?? CODER_AGENT_LOG_LIMIT_BYTES / 2,
+      maxQueueLines: options.maxQueueLines ?? 20_000,
+    });
+    this.timer = setInterval(() => this.kick(), options.flushIntervalMs ?? 500);
+    // Pending lines alone must not keep the process alive; close() delivers them.
+    this.timer.unref();
+  }
+
+  get stats(): CoderSinkStats {
+    return {
+      sentLines: this.sentLines,
+      pendingLines: this.queue.pending,
+      heldLines: this.queue.held,
+      rejectedLines: this.rejectedLines,
+      undeliveredLines: this.undeliveredLines,
+      usedBytes: this.queue.usedBytes,
+      stopped: this.stopped,
+    };
+  }
+
+  write(line: LogLine): void {
+    if (this.stopped !== undefined) return;
+    try {
+      const created_at = line.time.toISOString();
+      const level = toCoderLevel(line.level);
+      for (const output of splitForCoder(sanitizeForCoder(line.text))) this.queue.push({ created_at, output, level });
+      if (this.queue.budgetLow && !this.budgetNoticeGiven) {
+        this.budgetNoticeGiven = true;
+        this.notify('warn', 'Coder log budget is running low: Coder will show the beginning and the end of the output; everything is in the container log (kubectl logs).');
+      }
+      // A full batch goes out on the next turn of the event loop, never inside write().
+      if (this.queue.pending >= this.batchLines) setImmediate(() => this.kick());
+    } catch {
+      // Logging never fails the build; the console has the line.
+    }
+  }
+
+  /**
+   * Send everything buffered, including the held end of noisy output behind
+   * one "lines left out" line, waiting at most `deadlineMs`.
+   */
+  async flush(deadlineMs = 10_000): Promise<void> {
+    if (this.stopped !== undefined) return;
+    const deadline = AbortSignal.timeout(deadlineMs);
+    const expired = new Promise<void>((resolve) => deadline.addEventListener('abort', () => resolve(), { once: true }));
+    // Keep the process alive until the deadline (AbortSignal.timeout does not).
+    const keepAlive = setTimeout(() => {}, deadlineMs);
+    try {
+      while (this.busy !== undefined && !deadline.aborted) await Promise.race([this.busy, expired]);
+      if (deadline.aborted) return;
+      this.queue.release((leftOut) => this.leftOutEntry(leftOut));
+      await Promise.race([this.exclusive(() => this.drain(deadline)), expired]);
+    } finally {
+      clearTimeout(keepAlive);
+      const left = this.queue.pending + this.queue.held;
+      if (left > 0 && this.stopped === undefined) {
+        this.notify('warn', `${left} log lines were not delivered to Coder within ${deadlineMs} ms; they are in the container log.`);
+      }
+    }
+  }
+
+  /** Flush with a deadline, then stop: cancels what is still in flight. */
+  async close(deadlineMs = 10_000): Promise<void> {
+    try {
+      await this.flush(deadlineMs);
+    } finally {
+      clearInterval(this.timer);
+      this.lifetime.abort();
+      this.undeliveredLines += this.queue.clear();
+      this.stopped ??= 'closed';
+    }
+  }
+
+  private kick(): void {
+    if (this.busy !== undefined || this.stopped !== undefined) return;
+    if (this.queue.pending === 0 && !this.queue.recovered) return;
+    void this.exclusive(() => this.drain());
+  }
+
+  /** Runs `task` as the only sender: at most one request to Coder is in flight. */
+  private exclusive(task: () => Promise<void>): Promise<void> {
+    const run: Promise<void> = (async () => {
+      try {
+        await task();
+      } catch {
+        // drain() handles its errors; this only guards the promise chain.
+      }
+    })().finally(() => {
+      if (this.busy === run) this.busy = undefined;
+    });
+    this.busy = run;
+    return run;
+  }
+
+  /** Send batches until the queue is empty, sending stops, or a call fails. */
+  private async drain(deadline?: AbortSignal): Promise<void> {
+    const signal = deadline === undefined ? this.lifetime.signal : AbortSignal.any([this.lifetime.signal, deadline]);
+    while (this.stopped === undefined && !signal.aborted) {
+      if (this.queue.recovered) this.queue.release((leftOut) => this.leftOutEntry(leftOut));
+      if (this.queue.pending === 0) return;
+      const batch = this.queue.take(this.batchLines);
+      try {
+        if (!this.registered) {
+          await this.api.postLogSource(this.source, signal);
+          this.registered = true;
+        }
+        await this.api.patchLogs(this.source.id, batch, signal);
+        this.sentLines += batch.length;
+        if (this.outage !== undefined) {
+          this.outage = undefined;
+          this.notify('info', 'Coder log streaming works again.');
+        }
+      } catch (error) {
+        if (!this.handleFailure(error, batch)) return;
+      }
+    }
+  }
+
+  /** Returns whether draining may go on with the next batch. */
+  private handleFailure(error: unknown, batch: CoderLogEntry[]): boolean {
+    const kind = error instanceof CoderApiError ? error.kind : 'cancelled';
+    const reason = error instanceof Error ? error.message : String(error);
+    switch (kind) {
+      case 'limit':
+        // Coder rejects every later PATCH too (coderd patchWorkspaceAgentLogs: logs_overflowed).
+        this.stop('limit', batch.length);
+        this.notify('warn', "Coder's log limit for this workspace agent is used up: further output is only in the container log (kubectl logs).");
+        return false;
+      case 'unauthorized':
+        this.stop('unauthorized', batch.length);
+        this.notify('warn', `Coder did not accept the agent token for the whole retry window (${reason}): log streaming is off; output stays in the container log.`);
+        return false;
+      case 'rejected':
+        if (!this.registered) {
+          // Without a log source no PATCH can succeed (e.g. a Coder too old for log sources).
+          this.stop('rejected', batch.length);
+          this.notify('warn', `Coder refused the log source: ${reason}; log streaming is off.`);
+          return false;
+        }
+        this.rejectedLines += batch.length;
+        this.notify('warn', `Coder rejected ${batch.length} log lines: ${reason}`);
+        return true;
+      default:
+        // Server or network trouble after bounded retries, or a deadline: keep the lines for the next try.
+        this.queue.putBack(batch);
+        if (kind !== 'cancelled' && this.outage === undefined) {
+          this.outage = reason;
+          this.notify('warn', `Coder log streaming is failing (${reason}); lines are kept and sent when Coder answers.`);
+        }
+        return false;
+    }
+  }
+
+  private stop(why: 'limit' | 'unauthorized' | 'rejected', inFlight: number): void {
+    this.stopped = why;
+    this.undeliveredLines += inFlight + this.queue.clear();
+    clearInterval(this.timer);
+  }
+
+  private leftOutEntry(leftOut: LeftOut): CoderLogEntry {
+    const why = [
+      leftOut.overBudget ? 'to stay within the log budget' : undefined,
+      leftOut.overQueue ? 'while Coder was not answering' : undefined,
+    ]
+      .filter((w) => w !== undefined)
+      .join(' and ');
+    return {
+      created_at: new Date().toISOString(),
+      level: 'warn',
+      output: `… ${leftOut.lines} lines left out ${why}; the full output is in the container log (kubectl logs) …`,
+    };
+  }
+}
