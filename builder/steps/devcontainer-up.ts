@@ -1,0 +1,173 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { DevcontainerUpError } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import { run } from '../process.js';
+import { readConfigurationArgs, runUserCommandsArgs, upArgs } from '../devcontainer/args.js';
+import { parseBuildxDriver, planCache, type BuildxInfo, type CachePlan } from '../devcontainer/cache.js';
+import { describeFailure } from '../devcontainer/failure.js';
+import { buildInputsOf, fingerprintOf, type BuildInputFile } from '../devcontainer/fingerprint.js';
+import { runDevcontainerCli, type CliRun } from '../devcontainer/run-cli.js';
+import type { UpSuccess } from '../devcontainer/result.js';
+
+/** What `devcontainerUp` needs. */
+export interface DevcontainerUpOptions {
+  readonly log: Logger;
+  /** The checkout, mounted at the same path in the Docker host. */
+  readonly workspaceFolder: string;
+  /** Fingerprint recorded by the last successful `up`. @default - none: the container is kept */
+  readonly previousFingerprint?: string;
+  /** `DEVCONTAINER_REBUILD`: replace the container even if nothing changed. */
+  readonly rebuild: boolean;
+  readonly cacheFrom: readonly string[];
+  readonly cacheTo?: string;
+  readonly dockerHost?: string;
+  readonly timeoutMs: number;
+  readonly signal?: AbortSignal;
+  /**
+   * Run the CLI with `--skip-post-create`, leaving lifecycle commands to
+   * {@link runLifecycleCommands} (so files can be chowned in between).
+   * @default false
+   */
+  readonly skipPostCreate?: boolean;
+  /** @default 'devcontainer' */
+  readonly devcontainerBin?: string;
+}
+
+/** A running dev container, as `devcontainer up` reported it. */
+export interface DevcontainerUpResult extends UpSuccess {
+  readonly fingerprint: string;
+  /** `--remove-existing-container` was passed. */
+  readonly replaced: boolean;
+  readonly cache: CachePlan;
+  /** An image was built in this run (so there is something to push to the cache). */
+  readonly built: boolean;
+  readonly timings: { readonly buildMs: number; readonly startMs: number; readonly totalMs: number };
+}
+
+/**
+ * Create (or reuse) and start the dev container with `devcontainer up`.
+ * The CLI never applies a changed configuration to an existing container, so
+ * the configuration's fingerprint decides `--remove-existing-container`.
+ */
+export async function devcontainerUp(options: DevcontainerUpOptions): Promise<DevcontainerUpResult> {
+  const { log } = options;
+  const cli = { bin: options.devcontainerBin, dockerHost: options.dockerHost, signal: options.signal };
+  const fingerprint = await fingerprintWorkspace(options);
+  const changed = options.previousFingerprint !== undefined && options.previousFingerprint !== fingerprint;
+  const replaced = options.rebuild || changed;
+  if (options.rebuild) log.info('DEVCONTAINER_REBUILD is set: the dev container is recreated.');
+  else if (changed) log.info('The dev container configuration changed since the last build: the dev container is recreated.');
+
+  const cache = planCache({ cacheFrom: options.cacheFrom, cacheTo: options.cacheTo, buildx: await detectBuildx(log, options.dockerHost, options.signal) });
+  log.info(cache.summary);
+
+  const up = await runDevcontainerCli(log, upArgs({ workspaceFolder: options.workspaceFolder, cache, removeExisting: replaced, skipPostCreate: options.skipPostCreate }), { ...cli, timeoutMs: options.timeoutMs });
+  const result = ensureSuccess('up', up);
+  return {
+    ...result,
+    fingerprint,
+    replaced,
+    cache,
+    built: up.timings.buildMs > 0,
+    timings: { ...up.timings, totalMs: up.durationMs },
+  };
+}
+
+/**
+ * Run the dev container's lifecycle commands (onCreate … postStart, with the
+ * CLI's own once-only markers) in an existing container.
+ * @returns how long they took
+ */
+export async function runLifecycleCommands(options: Pick<DevcontainerUpOptions, 'log' | 'workspaceFolder' | 'dockerHost' | 'timeoutMs' | 'signal' | 'devcontainerBin'>): Promise<{ durationMs: number }> {
+  const cli = { bin: options.devcontainerBin, dockerHost: options.dockerHost, signal: options.signal, timeoutMs: options.timeoutMs };
+  const runResult = await runDevcontainerCli(options.log, runUserCommandsArgs(options.workspaceFolder), cli);
+  // run-user-commands prints `{"outcome":"success"}` without container details.
+  if (runResult.result?.outcome !== 'success') ensureSuccess('run-user-commands', runResult);
+  return { durationMs: runResult.durationMs };
+}
+
+function ensureSuccess(command: string, cliRun: CliRun): UpSuccess {
+  const { result, exitCode } = cliRun;
+  if (result?.outcome === 'success') {
+    // The result line is the CLI's verdict; the exit code can be non-zero
+    // after success (e.g. a background task failing on the way out).
+    return result;
+  }
+  const failure = describeFailure({ command, result, failedStep: cliRun.failedStep, exitCode });
+  throw new DevcontainerUpError(failure.message, { lastLines: cliRun.lastLines });
+}
+
+/** Fingerprint the configuration the CLI resolves for the folder, plus what it builds from. */
+async function fingerprintWorkspace(options: DevcontainerUpOptions): Promise<string> {
+  const cliRun = await runDevcontainerCli(options.log, readConfigurationArgs(options.workspaceFolder), {
+    bin: options.devcontainerBin,
+    dockerHost: options.dockerHost,
+    signal: options.signal,
+    timeoutMs: 120_000,
+  });
+  const parsed = parseConfiguration(cliRun.stdout);
+  if (!parsed) {
+    throw new DevcontainerUpError(
+      `Could not read the dev container configuration in ${options.workspaceFolder}: add .devcontainer/devcontainer.json (or fix its syntax).`,
+      { lastLines: cliRun.lastLines },
+    );
+  }
+  const configFile = path.relative(options.workspaceFolder, parsed.configFilePath).split(path.sep).join('/');
+  const inputs = buildInputsOf(parsed.configuration, configFile);
+  const files: BuildInputFile[] = [];
+  for (const file of inputs.files) files.push({ path: file, content: await readOrEmpty(path.join(options.workspaceFolder, file)) });
+  for (const folder of inputs.folders) files.push(...(await readFolder(options.workspaceFolder, folder)));
+  return fingerprintOf(parsed.configuration, files);
+}
+
+function parseConfiguration(stdout: string): { configuration: Record<string, unknown>; configFilePath: string } | undefined {
+  for (const line of stdout.split('\n').reverse()) {
+    try {
+      const value = JSON.parse(line) as { configuration?: Record<string, unknown> & { configFilePath?: { fsPath?: string; path?: string } } };
+      const file = value.configuration?.configFilePath;
+      const filePath = file?.fsPath ?? file?.path;
+      if (value.configuration && filePath) return { configuration: value.configuration, configFilePath: filePath };
+    } catch {
+      // not the result line
+    }
+  }
+  return undefined;
+}
+
+async function readOrEmpty(file: string): Promise<Uint8Array> {
+  try {
+    return await readFile(file);
+  } catch {
+    return new Uint8Array();
+  }
+}
+
+// Local Features are small folders; the cap keeps a mistaken path (e.g. "../")
+// from hashing a whole tree.
+const MAX_FOLDER_FILES = 500;
+
+async function readFolder(root: string, folder: string): Promise<BuildInputFile[]> {
+  const files: BuildInputFile[] = [];
+  let entries: string[];
+  try {
+    entries = (await readdir(path.join(root, folder), { recursive: true, withFileTypes: true }))
+      .filter((e) => e.isFile())
+      .map((e) => path.relative(root, path.join(e.parentPath, e.name)).split(path.sep).join('/'))
+      .sort()
+      .slice(0, MAX_FOLDER_FILES);
+  } catch {
+    return files;
+  }
+  for (const file of entries) files.push({ path: file, content: await readOrEmpty(path.join(root, file)) });
+  return files;
+}
+
+/** `docker buildx version` and the current builder's driver; never throws. */
+async function detectBuildx(log: Logger, dockerHost: string | undefined, signal: AbortSignal | undefined): Promise<BuildxInfo> {
+  const env = dockerHost ? { DOCKER_HOST: dockerHost } : undefined;
+  const version = await run(log, 'docker', ['buildx', 'version'], { env, signal, timeoutMs: 30_000, onLine: 'quiet', reject: false }).catch(() => undefined);
+  if (!version || version.exitCode !== 0) return { available: false };
+  const inspect = await run(log, 'docker', ['buildx', 'inspect'], { env, signal, timeoutMs: 30_000, onLine: 'quiet', reject: false }).catch(() => undefined);
+  return { available: true, driver: inspect && inspect.exitCode === 0 ? parseBuildxDriver(inspect.stdout) : undefined };
+}

@@ -1,0 +1,160 @@
+import { randomUUID } from 'node:crypto';
+import { AgentError } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import { ProcessError, run } from '../process.js';
+import { idLabelFor } from '../devcontainer/args.js';
+import { agentBinaryUrl, coderArch, downloadAgentBinary } from './agent-binary.js';
+
+/** Where the running agent's pid and start id are kept, inside the dev container. */
+export const AGENT_PID_FILE = '/tmp/.devcontainer-builder-agent.pid';
+/** Environment marker proving a pid is still the agent the pid file names. */
+export const AGENT_ID_ENV = 'DEVCONTAINER_BUILDER_AGENT_ID';
+/** Where a downloaded agent binary is copied into the dev container. */
+export const AGENT_BINARY_PATH = '/tmp/.devcontainer-builder-coder';
+
+/** What `startAgent` needs. */
+export interface StartAgentOptions {
+  readonly log: Logger;
+  readonly containerId: string;
+  readonly remoteUser: string;
+  readonly remoteWorkspaceFolder: string;
+  /** The checkout on the Docker host; `devcontainer exec` finds the container by its id label. */
+  readonly workspaceFolder: string;
+  readonly agentUrl: string;
+  /** A secret: reaches the agent through stdin and its environment only. */
+  readonly agentToken: string;
+  /** `CODER_INIT_SCRIPT`: downloads the agent and `exec`s `coder agent`. */
+  readonly initScript: string;
+  /**
+   * Start through `devcontainer exec`, which gives the agent the environment a
+   * terminal would have (userEnvProbe, remoteEnv). A recovery container has no
+   * usable configuration, so it gets a plain `docker exec`.
+   */
+  readonly viaDevcontainer: boolean;
+  readonly dockerHost?: string;
+  /** @default 'devcontainer' */
+  readonly devcontainerBin?: string;
+}
+
+/** A started agent. */
+export interface RunningAgent {
+  /** Resolves with the exit code when the agent (or the exec client) ends. */
+  readonly exited: Promise<{ exitCode: number | undefined; lastLines: readonly string[] }>;
+  /** Stop the agent inside the container and the exec client. Never throws. */
+  stop(): Promise<void>;
+}
+
+// Runs in the container as the remote user. The token is the first stdin
+// line (never argv); the rest of stdin is the script that execs the agent,
+// so this shell's pid becomes the agent's pid.
+const LAUNCHER = [
+  'IFS= read -r CODER_AGENT_TOKEN || exit 97',
+  'export CODER_AGENT_TOKEN',
+  `echo "$$ $${AGENT_ID_ENV}" > ${AGENT_PID_FILE} || exit 98`,
+  'exec sh -s',
+].join('\n');
+
+// Runs in the container as root. Kills the agent named in the pid file only
+// if that pid still carries the matching id in its environment (pids are
+// reused after the dev container restarts).
+const STOP_LEFTOVER = [
+  `f=${AGENT_PID_FILE}`,
+  '[ -f "$f" ] || exit 0',
+  'read -r pid id < "$f"',
+  'rm -f "$f"',
+  'case "$pid" in ""|*[!0-9]*) exit 0;; esac',
+  '[ -r "/proc/$pid/environ" ] || exit 0',
+  `tr '\\000' '\\n' < "/proc/$pid/environ" | grep -qx "${AGENT_ID_ENV}=$id" || exit 0`,
+  'echo "Stopping the Coder agent started earlier (pid $pid)"',
+  'kill -TERM "$pid" 2>/dev/null || exit 0',
+  'i=0; while kill -0 "$pid" 2>/dev/null && [ "$i" -lt 10 ]; do sleep 1; i=$((i+1)); done',
+  'kill -KILL "$pid" 2>/dev/null || true',
+].join('\n');
+
+/**
+ * Start the Coder agent inside the dev container as its remote user, in the
+ * workspace folder, after stopping an agent left from an earlier start, so
+ * there is exactly one. Uses `CODER_INIT_SCRIPT` when the container can
+ * download (curl, wget or busybox); otherwise downloads the binary here and
+ * copies it in.
+ */
+export async function startAgent(options: StartAgentOptions): Promise<RunningAgent> {
+  const { log, containerId } = options;
+  const env = options.dockerHost ? { DOCKER_HOST: options.dockerHost } : undefined;
+  const docker = (args: string[]) => run(log, 'docker', args, { env, timeoutMs: 60_000, onLine: 'quiet' });
+
+  await stopLeftoverAgent(options);
+
+  let script = options.initScript;
+  const canDownload = await docker(['exec', containerId, 'sh', '-c', 'command -v curl || command -v wget || command -v busybox'])
+    .then(() => true, () => false);
+  if (!canDownload) {
+    log.info('The dev container has no curl, wget or busybox: downloading the Coder agent here and copying it in.');
+    const machine = (await docker(['exec', containerId, 'uname', '-m'])).stdout;
+    const arch = coderArch(machine);
+    if (!arch) throw new AgentError(`The dev container's architecture "${machine.trim()}" has no Coder agent build.`);
+    const binary = await downloadAgentBinary(log, agentBinaryUrl(options.agentUrl, arch));
+    try {
+      await docker(['cp', binary.file, `${containerId}:${AGENT_BINARY_PATH}`]);
+    } finally {
+      await binary.remove();
+    }
+    script = `export CODER_AGENT_AUTH="${authTypeOf(options.initScript)}"\nexec ${AGENT_BINARY_PATH} agent\n`;
+  }
+
+  const agentId = randomUUID();
+  const agentEnv: Record<string, string> = {
+    CODER_AGENT_URL: options.agentUrl,
+    // The builder manages the dev container; the agent must not start its own.
+    CODER_AGENT_DEVCONTAINERS_ENABLE: 'false',
+    [AGENT_ID_ENV]: agentId,
+  };
+  const [file, args] = options.viaDevcontainer
+    ? [options.devcontainerBin ?? 'devcontainer', [
+      'exec', '--workspace-folder', options.workspaceFolder, '--id-label', idLabelFor(options.workspaceFolder),
+      ...Object.entries(agentEnv).flatMap(([k, v]) => ['--remote-env', `${k}=${v}`]),
+      'sh', '-c', LAUNCHER,
+    ]] as const
+    : ['docker', [
+      'exec', '-i', '-u', options.remoteUser, '-w', options.remoteWorkspaceFolder,
+      ...Object.entries(agentEnv).flatMap(([k, v]) => ['--env', `${k}=${v}`]),
+      containerId, 'sh', '-c', LAUNCHER,
+    ]] as const;
+
+  const controller = new AbortController();
+  log.info(`Starting the Coder agent in the dev container as ${options.remoteUser} in ${options.remoteWorkspaceFolder}`);
+  const exited = run(log, file, args, {
+    env,
+    input: `${options.agentToken}\n${script}`,
+    signal: controller.signal,
+    // Agent output is long and the agent streams its own logs to Coder: keep it on stdout only.
+    stderrLevel: 'debug',
+    onLine: (line) => log.debug(line),
+    reject: false,
+  }).then(
+    (r) => ({ exitCode: r.exitCode as number | undefined, lastLines: r.tail }),
+    (error: unknown) => ({ exitCode: error instanceof ProcessError ? error.exitCode : undefined, lastLines: error instanceof ProcessError ? error.tail : [] }),
+  );
+
+  return {
+    exited,
+    async stop() {
+      await stopLeftoverAgent(options).catch((error: unknown) => log.warn(`Could not stop the Coder agent: ${String(error)}`));
+      controller.abort();
+      await exited;
+    },
+  };
+}
+
+/** Stop an agent an earlier start left running in the container (exactly one agent per dev container). */
+export async function stopLeftoverAgent(options: Pick<StartAgentOptions, 'log' | 'containerId' | 'dockerHost'>): Promise<void> {
+  await run(options.log, 'docker', ['exec', '-u', 'root', options.containerId, 'sh', '-c', STOP_LEFTOVER], {
+    env: options.dockerHost ? { DOCKER_HOST: options.dockerHost } : undefined,
+    timeoutMs: 60_000,
+  });
+}
+
+/** The `CODER_AGENT_AUTH` the init script sets (`token` unless it says otherwise). */
+export function authTypeOf(initScript: string): string {
+  return /CODER_AGENT_AUTH="?([\w-]+)"?/.exec(initScript)?.[1] ?? 'token';
+}
