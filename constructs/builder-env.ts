@@ -1,0 +1,87 @@
+import { Token } from 'cdktf';
+import type { Agent } from './coder/agent.js';
+import type { DindSidecar } from './dind-sidecar.js';
+import type { EnvVar } from './pod-spec.js';
+
+/** What the builder needs to know, passed to it as environment (see docs/architecture.md). */
+export interface BuilderSettings {
+  /** URL the agent and the builder use to reach Coder (`CODER_AGENT_URL`). */
+  readonly agentUrl: string;
+  /** Git URL of the repository to build (`DEVCONTAINER_REPOSITORY`). */
+  readonly repository: string;
+  /** Branch to check out (`DEVCONTAINER_BRANCH`). */
+  readonly branch: string;
+  /** Comma-separated cache images to build from (`DEVCONTAINER_CACHE_FROM`). */
+  readonly cacheFrom: string;
+  /**
+   * Cache image to push to (`DEVCONTAINER_CACHE_TO`). Pushing needs
+   * credentials, so it is set only together with {@link registryAuthSecretName}
+   * and under the same condition.
+   * @default - no cache export
+   */
+  readonly cacheTo?: string;
+  /**
+   * Name of a `kubernetes.io/dockerconfigjson` Secret for cache pull and push;
+   * mounted as `config.json` and pointed to by `DOCKER_CONFIG`. An empty
+   * string (also from a variable at plan time) means none.
+   * @default - anonymous registry access
+   * @see https://kubernetes.io/docs/concepts/configuration/secret/#docker-config-secrets
+   */
+  readonly registryAuthSecretName?: string;
+  /**
+   * Folder of the checkout, when not `/workspaces/<repository name>` (`DEVCONTAINER_WORKSPACE_FOLDER`).
+   * @default - the builder derives it from the repository
+   */
+  readonly workspaceFolder?: string;
+  /** `"true"` to rebuild the dev container on this start (`DEVCONTAINER_REBUILD`); may be a reference. */
+  readonly rebuild: string;
+  /** The owner's GitHub token (`GH_TOKEN`); sensitive, only ever an env value. */
+  readonly githubToken: string;
+}
+
+/** Inputs of {@link builderEnv}: the settings plus the objects the values come from. */
+export interface BuilderEnvInputs extends BuilderSettings {
+  readonly agent: Agent;
+  readonly sidecar: DindSidecar;
+}
+
+/** The directory `DOCKER_CONFIG` points to when a registry secret is configured. */
+export const DOCKER_CONFIG_DIR = '/var/run/docker-config';
+
+/**
+ * The builder containers' environment. Tokens travel only here, never as
+ * arguments, so they do not show up in process listings or pod specs' args.
+ */
+export function builderEnv(s: BuilderEnvInputs): EnvVar[] {
+  if (s.cacheTo !== undefined && s.registryAuthSecretName === undefined) {
+    throw new Error('DevcontainerDeployment: cacheTo is set but registryAuthSecretName is not; pushing a cache needs registry credentials, so set both or neither.');
+  }
+  const auth = registryCondition(s.registryAuthSecretName);
+  const env: EnvVar[] = [
+    { name: 'CODER_AGENT_URL', value: s.agentUrl },
+    { name: 'CODER_AGENT_TOKEN', value: s.agent.token },
+    { name: 'CODER_INIT_SCRIPT', value: s.agent.initScript },
+    { name: 'DEVCONTAINER_REPOSITORY', value: s.repository },
+    { name: 'DEVCONTAINER_BRANCH', value: s.branch },
+    { name: 'DEVCONTAINER_CACHE_FROM', value: s.cacheFrom },
+  ];
+  if (auth.present && s.cacheTo !== undefined) env.push({ name: 'DEVCONTAINER_CACHE_TO', value: s.cacheTo, when: auth.when });
+  if (s.workspaceFolder !== undefined) env.push({ name: 'DEVCONTAINER_WORKSPACE_FOLDER', value: s.workspaceFolder });
+  env.push(
+    { name: 'DEVCONTAINER_REBUILD', value: s.rebuild },
+    { name: 'GH_TOKEN', value: s.githubToken },
+    { name: 'DOCKER_HOST', value: s.sidecar.dockerHost },
+  );
+  if (auth.present) env.push({ name: 'DOCKER_CONFIG', value: DOCKER_CONFIG_DIR, when: auth.when });
+  return env;
+}
+
+/**
+ * Whether registry credentials exist: never (undefined or ""), always (a
+ * literal name) or when a variable is non-empty at plan time.
+ */
+export function registryCondition(secretName: string | undefined): { present: boolean; when?: string } {
+  if (secretName === undefined || secretName === '') return { present: false };
+  if (Token.isUnresolved(secretName)) return { present: true, when: `${secretName} != ""` };
+  return { present: true };
+}

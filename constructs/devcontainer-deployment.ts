@@ -1,0 +1,235 @@
+import { Lazy, Token } from 'cdktf';
+import { Construct } from 'constructs';
+import {
+  DeploymentV1,
+  deploymentV1SpecTemplateSpecContainerToTerraform,
+  deploymentV1SpecTemplateSpecInitContainerToTerraform,
+} from '@cdktf/provider-kubernetes/lib/deployment-v1/index.js';
+import type { Agent } from './coder/agent.js';
+import { Metadata, type MetadataItem } from './coder/metadata.js';
+import { DindSidecar } from './dind-sidecar.js';
+import { builderEnv, DOCKER_CONFIG_DIR, registryCondition, type BuilderSettings } from './builder-env.js';
+import { assertUniqueNames, renderEnv, renderMounts, splitConditional, withDynamic, type EnvVar, type PodVolume, type VolumeMount } from './pod-spec.js';
+import type { WorkspacePvc } from './workspace-pvc.js';
+
+/** Properties of {@link DevcontainerDeployment}. */
+export interface DevcontainerDeploymentProps extends BuilderSettings {
+  /** Kubernetes namespace of the Deployment. */
+  readonly namespace: string;
+  /** Name of the Deployment object. */
+  readonly deploymentName: string;
+  /** `count` of the Deployment: Coder's `start_count` (0 when stopped). */
+  readonly count: number;
+  /** The builder image; its entrypoint is `tini -- devcontainer-builder`. */
+  readonly builderImage: string;
+  /** The Docker-in-Docker sidecar, rendered as the first init container. */
+  readonly sidecar: DindSidecar;
+  /** The workspaces claim, mounted at the same path as in the sidecar. */
+  readonly workspaces: WorkspacePvc;
+  /** The Coder agent whose token and init script the builder receives. */
+  readonly agent: Agent;
+  /** Labels of the Deployment and its pods (Coder's standard set). */
+  readonly labels: Record<string, string>;
+  /** Labels that select the pods; must be a subset of {@link labels} and never change. */
+  readonly selectorLabels: Record<string, string>;
+  /**
+   * Annotations of the Deployment and its pods.
+   * @default - none
+   */
+  readonly annotations?: Record<string, string>;
+  /**
+   * RuntimeClass of the pod. An empty string (also from a variable at plan time) means none.
+   * @default - the cluster's default runtime
+   * @see https://kubernetes.io/docs/concepts/containers/runtime-class/
+   */
+  readonly runtimeClassName?: string;
+  /**
+   * Seconds the pod gets to stop: the agent container stops the dev container in that time.
+   * @default 60
+   */
+  readonly terminationGracePeriodSeconds?: number;
+  /**
+   * Extra facts shown on the Deployment in the Coder UI.
+   * @default - none
+   */
+  readonly metadataItems?: MetadataItem[];
+}
+
+/**
+ * The workspace pod: init containers `[dind, devcontainer-builder]` and the
+ * main container `devcontainer-agent`, as a Deployment with `count =
+ * start_count`, one replica, `Recreate` and soft anti-affinity on hostname.
+ *
+ * Terraform addresses: `kubernetes_deployment_v1.<id>` and `coder_metadata.<id>_metadata`.
+ */
+export class DevcontainerDeployment extends Construct {
+  /** Name of the builder init container (`devcontainer-builder up`). */
+  public static readonly builderContainerName = 'devcontainer-builder';
+  /** Name of the main container (`devcontainer-builder agent`). */
+  public static readonly agentContainerName = 'devcontainer-agent';
+
+  /** The Deployment resource. */
+  public readonly deployment: DeploymentV1;
+  private readonly props: DevcontainerDeploymentProps;
+  private readonly env: EnvVar[];
+  private readonly mounts: VolumeMount[];
+  private readonly extraVolumes: PodVolume[] = [];
+
+  public constructor(scope: Construct, id: string, props: DevcontainerDeploymentProps) {
+    super(scope, id);
+    validate(props);
+    this.props = props;
+    this.env = builderEnv(props);
+    assertUniqueNames('environment variable', 'DevcontainerDeployment', this.env.map((e) => e.name));
+    this.mounts = [props.workspaces.asVolumeMount(), props.sidecar.socketVolumeMount()];
+    const auth = registryCondition(props.registryAuthSecretName);
+    if (auth.present) {
+      const when = auth.when;
+      this.mounts.push({ name: DOCKER_CONFIG_VOLUME, mountPath: DOCKER_CONFIG_DIR, readOnly: true, when });
+      this.extraVolumes.push({
+        name: DOCKER_CONFIG_VOLUME,
+        when,
+        source: {
+          secret: { secret_name: props.registryAuthSecretName, items: [{ key: '.dockerconfigjson', path: 'config.json' }] },
+        },
+      });
+    }
+
+    this.deployment = new DeploymentV1(this, 'Resource', {
+      count: props.count,
+      waitForRollout: false,
+      metadata: { name: props.deploymentName, namespace: props.namespace, labels: props.labels, annotations: props.annotations },
+      spec: {
+        replicas: '1',
+        strategy: { type: 'Recreate' },
+        selector: { matchLabels: props.selectorLabels },
+        template: {
+          metadata: { labels: props.labels, annotations: props.annotations },
+          spec: {
+            runtimeClassName: runtimeClass(props.runtimeClassName),
+            terminationGracePeriodSeconds: props.terminationGracePeriodSeconds ?? 60,
+            affinity: {
+              podAntiAffinity: {
+                preferredDuringSchedulingIgnoredDuringExecution: [
+                  {
+                    weight: 1,
+                    podAffinityTerm: {
+                      topologyKey: 'kubernetes.io/hostname',
+                      labelSelector: [{ matchExpressions: [{ key: 'app.kubernetes.io/name', operator: 'In', values: ['coder-workspace'] }] }],
+                    },
+                  },
+                ],
+              },
+            },
+          },
+        },
+      },
+    });
+    this.deployment.overrideLogicalId(id);
+    // Rendered late so addEnv/addVolumeMount after construction still land;
+    // init containers go through an override because the 12.1.1 bindings
+    // cannot express the sidecar's restart_policy.
+    this.deployment.addOverride('spec.template.spec.init_container', Lazy.anyValue({ produce: () => this.renderInitContainers() }));
+    this.deployment.addOverride('spec.template.spec.container', Lazy.anyValue({ produce: () => [this.renderAgentContainer()] }));
+    this.deployment.addOverride('spec.template.spec.volume', Lazy.anyValue({ produce: () => this.renderVolumes().static }));
+    this.deployment.addOverride('spec.template.spec.dynamic', Lazy.anyValue({ produce: () => this.renderVolumes().dynamic }));
+
+    new Metadata(this, 'Metadata', {
+      count: props.count,
+      resourceId: Token.asString(`\${${this.deployment.fqn}[0].id}`),
+      icon: '/icon/k8s.png',
+      item: [
+        { key: 'repository', value: props.repository },
+        { key: 'branch', value: props.branch },
+        { key: 'builder image', value: props.builderImage },
+        { key: 'dind image', value: props.sidecar.image },
+        ...(props.metadataItems ?? []),
+      ],
+    }).overrideLogicalId(`${id}_metadata`);
+  }
+
+  /** Environment of both builder containers, in order. */
+  public get environment(): readonly EnvVar[] {
+    return [...this.env];
+  }
+
+  /** Adds an environment variable to both builder containers; throws on a duplicate name. */
+  public addEnv(env: EnvVar): void {
+    assertUniqueNames('environment variable', 'DevcontainerDeployment', [...this.env.map((e) => e.name), env.name]);
+    this.env.push(env);
+  }
+
+  /** Mounts a volume in both builder containers; throws when its name or path is taken. */
+  public addVolumeMount(volume: PodVolume, mount: VolumeMount): void {
+    assertUniqueNames('volume', 'DevcontainerDeployment', [...this.allVolumes().map((v) => v.name), volume.name]);
+    assertUniqueNames('mount path', 'DevcontainerDeployment', [...this.mounts.map((m) => m.mountPath), mount.mountPath]);
+    this.extraVolumes.push(volume);
+    this.mounts.push(mount);
+  }
+
+  private allVolumes(): PodVolume[] {
+    return [...this.props.sidecar.volumes(), ...this.extraVolumes];
+  }
+
+  private renderVolumes(): { static?: Record<string, unknown>[]; dynamic?: Record<string, unknown> } {
+    const volumes = this.allVolumes();
+    assertUniqueNames('volume', 'DevcontainerDeployment', volumes.map((v) => v.name));
+    const parts = splitConditional(volumes, (v) => ({ name: v.name, ...v.source }));
+    const dynamic = withDynamic({}, 'volume', parts.dynamic).dynamic as Record<string, unknown> | undefined;
+    return { static: parts.static, dynamic };
+  }
+
+  private builderBody(base: Record<string, unknown>): Record<string, unknown> {
+    return renderMounts(renderEnv(base, this.env), this.mounts);
+  }
+
+  private renderInitContainers(): Record<string, unknown>[] {
+    const builder = deploymentV1SpecTemplateSpecInitContainerToTerraform({
+      name: DevcontainerDeployment.builderContainerName,
+      image: this.props.builderImage,
+      args: ['up'],
+      securityContext: BUILDER_SECURITY_CONTEXT,
+      resources: BUILDER_RESOURCES,
+    }) as Record<string, unknown>;
+    return [this.props.sidecar._toInitContainer(), this.builderBody(builder)];
+  }
+
+  private renderAgentContainer(): Record<string, unknown> {
+    const agent = deploymentV1SpecTemplateSpecContainerToTerraform({
+      name: DevcontainerDeployment.agentContainerName,
+      image: this.props.builderImage,
+      args: ['agent'],
+      securityContext: BUILDER_SECURITY_CONTEXT,
+      resources: BUILDER_RESOURCES,
+    }) as Record<string, unknown>;
+    return this.builderBody(agent);
+  }
+}
+
+const DOCKER_CONFIG_VOLUME = 'docker-config';
+
+// The builder runs as root (it chowns the checkout for the dev container's
+// user) but needs no privilege: Docker work happens in the sidecar.
+const BUILDER_SECURITY_CONTEXT = { privileged: false, allowPrivilegeEscalation: false, runAsUser: '0' };
+// The builder only drives the CLI and `docker exec`; the dev container's
+// load lands on the sidecar, which carries the workspace's CPU and memory.
+const BUILDER_RESOURCES = { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '1Gi' } };
+
+function runtimeClass(name: string | undefined): string | undefined {
+  if (name === undefined) return undefined;
+  if (Token.isUnresolved(name)) return `\${${name} != "" ? ${name} : null}`;
+  return name === '' ? undefined : name;
+}
+
+function validate(props: DevcontainerDeploymentProps): void {
+  for (const [key, value] of Object.entries(props.selectorLabels)) {
+    const label = props.labels[key];
+    // Two references to the same attribute are different tokens: compare literals only.
+    const differs = !Token.isUnresolved(value) && !Token.isUnresolved(label) && label !== value;
+    if (label === undefined || differs) {
+      throw new Error(
+        `DevcontainerDeployment: selectorLabels["${key}"] is "${value}" but labels["${key}"] is "${label}"; the pod labels must contain every selector label.`,
+      );
+    }
+  }
+}

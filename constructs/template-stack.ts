@@ -1,0 +1,219 @@
+import { Lazy, TerraformHclModule, TerraformLocal, TerraformStack, Token } from 'cdktf';
+import type { Construct } from 'constructs';
+import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider/index.js';
+import { Agent } from './coder/agent.js';
+import { DataCoderExternalAuth } from './coder/data-coder-external-auth.js';
+import { DataCoderProvisioner } from './coder/data-coder-provisioner.js';
+import { DataCoderWorkspaceOwner } from './coder/data-coder-workspace-owner.js';
+import { DataCoderWorkspace } from './coder/data-coder-workspace.js';
+import { CoderProvider } from './coder/provider.js';
+import { CODER_PROVIDER_VERSION } from './coder/version.js';
+import { DevcontainerDeployment } from './devcontainer-deployment.js';
+import { DindSidecar } from './dind-sidecar.js';
+import { TemplateVariables } from './template-variables.js';
+import { WorkspaceParameters } from './workspace-parameters.js';
+import { WorkspacePvc } from './workspace-pvc.js';
+
+/** The hashicorp/kubernetes release the template pins (3.x adds init_container.restart_policy). */
+export const KUBERNETES_PROVIDER_VERSION = '3.0.1';
+
+/** A Terraform module that targets the agent, e.g. an IDE from the Coder registry. */
+export interface AgentModuleSpec {
+  /** Module source, e.g. `registry.coder.com/coder/code-server/coder`. */
+  readonly source: string;
+  /** Exact module version. */
+  readonly version: string;
+  /**
+   * Module inputs besides `agent_id`.
+   * @default - none
+   */
+  readonly variables?: Record<string, unknown>;
+}
+
+/** Properties of {@link TemplateStack}. */
+export interface TemplateStackProps {
+  /** The project version (version.txt): tags the default builder image. */
+  readonly version: string;
+  /**
+   * Extra modules attached to the agent (beyond code-server and VS Code Desktop), by Terraform name.
+   * @default - none
+   */
+  readonly modules?: Record<string, AgentModuleSpec>;
+  /**
+   * Extra environment of the agent's sessions.
+   * @default - none
+   */
+  readonly agentEnv?: Record<string, string>;
+}
+
+/** IDE modules every workspace gets, pinned to exact registry versions. */
+export const IDE_MODULES: Record<string, AgentModuleSpec> = {
+  'code-server': { source: 'registry.coder.com/coder/code-server/coder', version: '1.4.1' },
+  'vscode-desktop': { source: 'registry.coder.com/coder/vscode-desktop/coder', version: '1.2.0' },
+};
+
+/** Seconds Coder waits for the agent: a cold dev container build takes 5-10 minutes. */
+export const AGENT_CONNECTION_TIMEOUT_SECONDS = 1800;
+
+/**
+ * The whole Coder template: variables, parameters, the agent, the volumes,
+ * the workspace Deployment and the IDE modules. Terraform addresses are API
+ * (the agent is exactly `coder_agent.main`).
+ */
+export class TemplateStack extends TerraformStack {
+  public readonly variables: TemplateVariables;
+  public readonly parameters: WorkspaceParameters;
+  public readonly workspace: DataCoderWorkspace;
+  public readonly owner: DataCoderWorkspaceOwner;
+  public readonly agent: Agent;
+  public readonly workspaces: WorkspacePvc;
+  public readonly dockerData: WorkspacePvc;
+  public readonly sidecar: DindSidecar;
+  public readonly deployment: DevcontainerDeployment;
+  /** The dev container's workspace folder (`/workspaces/<repository name>`), a Terraform expression. */
+  public readonly workspaceFolder: string;
+  private readonly agentEnv: Record<string, string>;
+
+  public constructor(scope: Construct, id: string, props: TemplateStackProps) {
+    super(scope, id);
+    // Coder keeps the state: no backend block; providers pinned exactly.
+    this.addOverride('terraform.backend', undefined);
+    this.addOverride('terraform.required_providers.kubernetes', { source: 'hashicorp/kubernetes', version: KUBERNETES_PROVIDER_VERSION });
+    this.addOverride('terraform.required_providers.coder', { source: 'coder/coder', version: CODER_PROVIDER_VERSION });
+    new CoderProvider(this, 'coder');
+    // No arguments: in-cluster configuration of the provisioner's pod.
+    new KubernetesProvider(this, 'kubernetes', {});
+
+    const v = (this.variables = new TemplateVariables(this, 'variables', { version: props.version }));
+    const p = (this.parameters = new WorkspaceParameters(this, 'parameters'));
+    this.workspace = named(new DataCoderWorkspace(this, 'workspace'), 'me');
+    this.owner = named(new DataCoderWorkspaceOwner(this, 'owner'), 'me');
+    const provisioner = named(new DataCoderProvisioner(this, 'provisioner'), 'me');
+    const github = named(new DataCoderExternalAuth(this, 'github', { externalAuthId: v.externalAuthId.stringValue }), 'github');
+
+    const repoName = `trimsuffix(basename(replace(${p.repository.value}, ":", "/")), ".git")`;
+    const folder = new TerraformLocal(this, 'workspace_folder', `/workspaces/\${${repoName}}`);
+    folder.overrideLogicalId('workspace_folder');
+    this.workspaceFolder = folder.asString;
+
+    this.agentEnv = {
+      // The builder owns the dev container; the agent must not manage dev containers itself.
+      CODER_AGENT_DEVCONTAINERS_ENABLE: 'false',
+      CODER_AGENT_DEVCONTAINERS_PROJECT_DISCOVERY_ENABLE: 'false',
+      CODER_AGENT_DEVCONTAINERS_DISCOVERY_AUTOSTART_ENABLE: 'false',
+      ...props.agentEnv,
+    };
+    this.agent = named(
+      new Agent(this, 'agent', {
+        arch: provisioner.arch,
+        os: 'linux',
+        dir: this.workspaceFolder,
+        connectionTimeout: AGENT_CONNECTION_TIMEOUT_SECONDS,
+        env: Lazy.anyValue({ produce: () => ({ ...this.agentEnv }) }) as unknown as Record<string, string>,
+        displayApps: { vscode: false, vscodeInsiders: false, webTerminal: true, sshHelper: true, portForwardingHelper: true },
+        metadata: [
+          { key: '0_cpu_usage', displayName: 'CPU Usage', script: 'coder stat cpu', interval: 10, timeout: 1 },
+          { key: '1_ram_usage', displayName: 'RAM Usage', script: 'coder stat mem', interval: 10, timeout: 1 },
+          { key: '2_workspaces_disk', displayName: '/workspaces Disk', script: 'coder stat disk --path /workspaces', interval: 60, timeout: 1 },
+        ],
+      }),
+      'main',
+    );
+
+    const ws = this.workspace;
+    const labels = {
+      'app.kubernetes.io/name': 'coder-workspace',
+      'app.kubernetes.io/instance': `coder-workspace-\${lower(${this.owner.name})}-\${lower(${ws.name})}`,
+      'app.kubernetes.io/part-of': 'coder',
+      'com.coder.resource': 'true',
+      'com.coder.workspace.id': ws.id,
+      'com.coder.workspace.name': ws.name,
+      'com.coder.user.id': this.owner.id,
+      'com.coder.user.username': this.owner.name,
+    };
+    const annotations = { 'com.coder.user.email': this.owner.email };
+    const pvc = (name: string, volumeName: string, mountPath: string, size: string) =>
+      new WorkspacePvc(this, name, {
+        namespace: v.namespace.stringValue,
+        claimName: `coder-\${${ws.id}}-${volumeName}`,
+        volumeName,
+        mountPath,
+        sizeGiB: Token.asNumber(size),
+        storageClassName: v.storageClass.stringValue,
+        labels,
+        annotations,
+      });
+    this.workspaces = pvc('workspaces', 'workspaces', '/workspaces', p.workspacesVolumeSize.value);
+    this.dockerData = pvc('docker_data', 'docker-data', '/var/lib/docker', p.dockerVolumeSize.value);
+
+    this.sidecar = new DindSidecar(this, 'dind', {
+      image: v.dindImage.stringValue,
+      workspaces: this.workspaces,
+      dockerData: this.dockerData,
+      runtimeClassName: v.runtimeClassName.stringValue,
+      resources: {
+        requests: { cpu: '250m', memory: '512Mi' },
+        limits: { cpu: p.cpu.value, memory: `${p.memory.value}Gi` },
+      },
+    });
+
+    this.deployment = new DevcontainerDeployment(this, 'main', {
+      namespace: v.namespace.stringValue,
+      deploymentName: `coder-\${lower(${this.owner.name})}-\${lower(${ws.name})}`,
+      count: ws.startCount,
+      builderImage: v.builderImage.stringValue,
+      sidecar: this.sidecar,
+      workspaces: this.workspaces,
+      agent: this.agent,
+      labels,
+      selectorLabels: { 'app.kubernetes.io/name': 'coder-workspace', 'com.coder.workspace.id': ws.id },
+      annotations,
+      runtimeClassName: v.runtimeClassName.stringValue,
+      agentUrl: `\${${v.agentUrl.stringValue} != "" ? ${v.agentUrl.stringValue} : ${ws.accessUrl}}`,
+      repository: p.repository.value,
+      branch: p.gitBranch.value,
+      cacheFrom: v.cacheRepo.stringValue,
+      cacheTo: v.cacheRepo.stringValue,
+      registryAuthSecretName: v.registryAuthSecret.stringValue,
+      rebuild: p.rebuild.value,
+      githubToken: github.accessToken,
+      metadataItems: [
+        { key: 'workspaces volume', value: `${p.workspacesVolumeSize.value} GiB` },
+        { key: 'docker volume', value: `${p.dockerVolumeSize.value} GiB` },
+      ],
+    });
+
+    for (const [name, spec] of Object.entries({ ...IDE_MODULES, ...props.modules })) {
+      this.addAgentModule(name, { ...spec, variables: { folder: this.workspaceFolder, ...spec.variables } });
+    }
+  }
+
+  /**
+   * Attaches a module to `coder_agent.main`, started with the workspace
+   * (`count = start_count`). Returns the module.
+   */
+  public addAgentModule(name: string, spec: AgentModuleSpec): TerraformHclModule {
+    const module = new TerraformHclModule(this, `module-${name}`, {
+      source: spec.source,
+      version: spec.version,
+      variables: { agent_id: this.agent.id, ...spec.variables },
+    });
+    module.overrideLogicalId(name);
+    // cdktf modules have no count argument; Terraform's module block does.
+    module.addOverride('count', this.workspace.startCount);
+    return module;
+  }
+
+  /** Adds an environment variable of the agent's sessions; throws when the name is taken. */
+  public addAgentEnv(name: string, value: string): void {
+    if (name in this.agentEnv) {
+      throw new Error(`TemplateStack: agent environment variable "${name}" is already set to "${this.agentEnv[name]}"; choose another name.`);
+    }
+    this.agentEnv[name] = value;
+  }
+}
+
+function named<T extends { overrideLogicalId(id: string): void }>(element: T, logicalId: string): T {
+  element.overrideLogicalId(logicalId);
+  return element;
+}

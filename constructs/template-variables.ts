@@ -1,0 +1,118 @@
+import { TerraformVariable } from 'cdktf';
+import { Construct } from 'constructs';
+
+/** Properties of {@link TemplateVariables}. */
+export interface TemplateVariablesProps {
+  /** The project version; the default builder image is tagged with it. */
+  readonly version: string;
+  /**
+   * Default DinD image, an exact `docker:<x.y.z>-dind` tag.
+   * @default "docker:28.5.1-dind"
+   */
+  readonly dindImage?: string;
+}
+
+/** The default DinD image: exact, so every workspace runs the same dockerd. */
+export const DEFAULT_DIND_IMAGE = 'docker:28.5.1-dind';
+
+interface VariableSpec {
+  readonly description: string;
+  readonly default: string;
+  /** A Terraform condition on the variable, and the message when it is false. */
+  readonly validation?: { readonly condition: (ref: string) => string; readonly errorMessage: string };
+}
+
+const DNS_LABEL = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
+const DNS_SUBDOMAIN = '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$';
+
+/** Empty, or matching the pattern. */
+const emptyOr = (pattern: string) => (ref: string) => `${ref} == "" || can(regex("${pattern}", ${ref}))`;
+const matches = (pattern: string) => (ref: string) => `can(regex("${pattern}", ${ref}))`;
+
+/**
+ * The admin-facing template variables (`coder templates push --variable name=value`).
+ * Terraform names are the property names in snake_case and are API.
+ */
+export class TemplateVariables extends Construct {
+  public readonly namespace: TerraformVariable;
+  public readonly builderImage: TerraformVariable;
+  public readonly dindImage: TerraformVariable;
+  public readonly storageClass: TerraformVariable;
+  public readonly cacheRepo: TerraformVariable;
+  public readonly registryAuthSecret: TerraformVariable;
+  public readonly runtimeClassName: TerraformVariable;
+  public readonly externalAuthId: TerraformVariable;
+  public readonly agentUrl: TerraformVariable;
+
+  public constructor(scope: Construct, id: string, props: TemplateVariablesProps) {
+    super(scope, id);
+    this.namespace = this.variable('namespace', {
+      description: 'Kubernetes namespace the workspaces are created in (it must exist).',
+      default: 'coder-workspace',
+      validation: { condition: matches(DNS_LABEL), errorMessage: 'namespace must be a DNS label: lower-case letters, digits and "-".' },
+    });
+    this.builderImage = this.variable('builder_image', {
+      description: 'Image with devcontainer-builder (entrypoint `tini -- devcontainer-builder`).',
+      default: `ghcr.io/vgijssel/setup/devcontainer-builder:${props.version}`,
+      validation: { condition: matches('^[^\\\\s]+[:@][^\\\\s]+$'), errorMessage: 'builder_image must be an image reference with a tag or digest.' },
+    });
+    this.dindImage = this.variable('dind_image', {
+      description: 'Docker-in-Docker image, an exact docker:<x.y.z>-dind tag (optionally from a mirror).',
+      default: props.dindImage ?? DEFAULT_DIND_IMAGE,
+      validation: {
+        condition: matches('(^|/)docker:[0-9]+\\\\.[0-9]+\\\\.[0-9]+-dind(@sha256:[a-f0-9]{64})?$'),
+        errorMessage: 'dind_image must be an exact docker:<x.y.z>-dind tag, e.g. docker:28.5.1-dind.',
+      },
+    });
+    this.storageClass = this.variable('storage_class', {
+      description: 'StorageClass of the workspace volumes; empty for the cluster default.',
+      default: '',
+      validation: { condition: emptyOr(DNS_SUBDOMAIN), errorMessage: 'storage_class must be empty or a StorageClass name.' },
+    });
+    this.cacheRepo = this.variable('cache_repo', {
+      description: 'Registry repository of the dev container build cache (no tag).',
+      default: 'ghcr.io/vgijssel/setup/devcontainer-cache',
+      validation: {
+        condition: matches('^[a-z0-9.-]+(:[0-9]+)?/[a-z0-9._/-]+$'),
+        errorMessage: 'cache_repo must be a registry repository without tag, e.g. ghcr.io/org/devcontainer-cache.',
+      },
+    });
+    this.registryAuthSecret = this.variable('registry_auth_secret', {
+      description: 'Optional kubernetes.io/dockerconfigjson Secret in the namespace for cache pull and push; empty: anonymous pull, no push.',
+      default: '',
+      validation: { condition: emptyOr(DNS_SUBDOMAIN), errorMessage: 'registry_auth_secret must be empty or a Secret name.' },
+    });
+    this.runtimeClassName = this.variable('runtime_class_name', {
+      description: 'Optional RuntimeClass (e.g. sysbox-runc); when set, Docker-in-Docker runs without privileged.',
+      default: '',
+      validation: { condition: emptyOr(DNS_SUBDOMAIN), errorMessage: 'runtime_class_name must be empty or a RuntimeClass name.' },
+    });
+    this.externalAuthId = this.variable('external_auth_id', {
+      description: 'Id of the GitHub external auth provider configured in Coder.',
+      default: 'primary-github',
+      validation: { condition: (ref) => `length(${ref}) > 0`, errorMessage: 'external_auth_id must not be empty.' },
+    });
+    this.agentUrl = this.variable('agent_url', {
+      description: "Optional in-cluster URL of Coder for the agent and the builder; empty: the deployment's access URL.",
+      default: '',
+      validation: { condition: emptyOr('^https?://[^\\\\s]+$'), errorMessage: 'agent_url must be empty or an http(s) URL.' },
+    });
+  }
+
+  private variable(name: string, spec: VariableSpec): TerraformVariable {
+    const variable = new TerraformVariable(this, name, {
+      type: 'string',
+      description: spec.description,
+      default: spec.default,
+      nullable: false,
+    });
+    variable.overrideLogicalId(name);
+    if (spec.validation) {
+      variable.addValidation({
+        condition: `\${${spec.validation.condition(`var.${name}`)}}`,
+        errorMessage: spec.validation.errorMessage,
+      });
+    }
+    return variable;
+  }
+}
