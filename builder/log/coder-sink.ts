@@ -71,6 +71,7 @@ export class CoderSink implements LogSink {
   private readonly timer: NodeJS.Timeout;
   private registered = false;
   private busy: Promise<void> | undefined;
+  private inFlight = 0;
   private outage: string | undefined;
   private budgetNoticeGiven = false;
   private sentLines = 0;
@@ -87,7 +88,7 @@ export class CoderSink implements LogSink {
       budgetBytes: options.budgetBytes ?? CODER_AGENT_LOG_LIMIT_BYTES / 2,
       maxQueueLines: options.maxQueueLines ?? 20_000,
     });
-    this.timer = setInterval(() => this.kick(), options.flushIntervalMs ?? 500);
+    this.timer = setInterval(() => this.kick(false), options.flushIntervalMs ?? 500);
     // Pending lines alone must not keep the process alive; close() delivers them.
     this.timer.unref();
   }
@@ -115,7 +116,7 @@ export class CoderSink implements LogSink {
         this.notify('warn', 'Coder log budget is running low: Coder will show the beginning and the end of the output; everything is in the container log (kubectl logs).');
       }
       // A full batch goes out on the next turn of the event loop, never inside write().
-      if (this.queue.pending >= this.batchLines) setImmediate(() => this.kick());
+      if (this.queue.pending >= this.batchLines) setImmediate(() => this.kick(true));
     } catch {
       // Logging never fails the build; the console has the line.
     }
@@ -138,7 +139,7 @@ export class CoderSink implements LogSink {
       await Promise.race([this.exclusive(() => this.drain(deadline)), expired]);
     } finally {
       clearTimeout(keepAlive);
-      const left = this.queue.pending + this.queue.held;
+      const left = this.queue.pending + this.queue.held + this.inFlight;
       if (left > 0 && this.stopped === undefined) {
         this.notify('warn', `${left} log lines were not delivered to Coder within ${deadlineMs} ms; they are in the container log.`);
       }
@@ -151,16 +152,20 @@ export class CoderSink implements LogSink {
       await this.flush(deadlineMs);
     } finally {
       clearInterval(this.timer);
-      this.lifetime.abort();
-      this.undeliveredLines += this.queue.clear();
       this.stopped ??= 'closed';
+      // Cancel the request still in flight; its batch then counts as undelivered.
+      this.lifetime.abort();
+      const busy = this.busy;
+      if (busy !== undefined) await Promise.race([busy, new Promise((resolve) => setTimeout(resolve, 200))]);
+      this.undeliveredLines += this.queue.clear() + (this.busy === undefined ? 0 : this.inFlight);
     }
   }
 
-  private kick(): void {
+  /** Start sending unless a send is running; `fullOnly` leaves a partial batch for the timer. */
+  private kick(fullOnly = false): void {
     if (this.busy !== undefined || this.stopped !== undefined) return;
     if (this.queue.pending === 0 && !this.queue.recovered) return;
-    void this.exclusive(() => this.drain());
+    void this.exclusive(() => this.drain(undefined, fullOnly ? this.batchLines : 1));
   }
 
   /** Runs `task` as the only sender: at most one request to Coder is in flight. */
@@ -178,13 +183,14 @@ export class CoderSink implements LogSink {
     return run;
   }
 
-  /** Send batches until the queue is empty, sending stops, or a call fails. */
-  private async drain(deadline?: AbortSignal): Promise<void> {
+  /** Send batches while at least `minLines` are queued, until sending stops or a call fails. */
+  private async drain(deadline?: AbortSignal, minLines = 1): Promise<void> {
     const signal = deadline === undefined ? this.lifetime.signal : AbortSignal.any([this.lifetime.signal, deadline]);
     while (this.stopped === undefined && !signal.aborted) {
       if (this.queue.recovered) this.queue.release((leftOut) => this.leftOutEntry(leftOut));
-      if (this.queue.pending === 0) return;
+      if (this.queue.pending < minLines || this.queue.pending === 0) return;
       const batch = this.queue.take(this.batchLines);
+      this.inFlight = batch.length;
       try {
         if (!this.registered) {
           await this.api.postLogSource(this.source, signal);
@@ -198,6 +204,8 @@ export class CoderSink implements LogSink {
         }
       } catch (error) {
         if (!this.handleFailure(error, batch)) return;
+      } finally {
+        this.inFlight = 0;
       }
     }
   }
