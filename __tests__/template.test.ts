@@ -1,0 +1,312 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { synthTemplate } from './support/synth.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+let json: any;
+let dir: string;
+let pod: any;
+const container = (name: string) => [...pod.init_container, ...pod.container].find((c: any) => c.name === name);
+const dynamicBlocks = (body: any, type: string): any[] => {
+  const d = body.dynamic?.[type];
+  return d === undefined ? [] : Array.isArray(d) ? d : [d];
+};
+/** Every env var of a container: static ones, then those of `dynamic "env"` blocks with their condition. */
+const envOf = (c: any): { name: string; value: string; when?: string }[] => [
+  ...(c.env ?? []),
+  ...dynamicBlocks(c, 'env').map((b) => ({ ...b.content, when: b.for_each })),
+];
+const envValue = (c: any, name: string) => envOf(c).find((e) => e.name === name)?.value;
+const mountPath = (c: any, volume: string) => c.volume_mount.find((m: any) => m.name === volume)?.mount_path;
+
+const BUILDER_ENV = [
+  'CODER_AGENT_URL',
+  'CODER_AGENT_TOKEN',
+  'CODER_INIT_SCRIPT',
+  'DEVCONTAINER_REPOSITORY',
+  'DEVCONTAINER_BRANCH',
+  'DEVCONTAINER_CACHE_FROM',
+  'DEVCONTAINER_CACHE_TO',
+  'DEVCONTAINER_REBUILD',
+  'GH_TOKEN',
+  'DOCKER_HOST',
+  'DOCKER_CONFIG',
+];
+const BUILDERS = ['devcontainer-builder', 'devcontainer-agent'];
+
+beforeAll(async () => {
+  ({ json, dir } = await synthTemplate());
+  pod = json.resource.kubernetes_deployment_v1.main.spec.template.spec;
+});
+
+describe('the synthesized template', () => {
+  it('matches the reviewed snapshot', () => {
+    expect(json).toMatchSnapshot();
+  });
+
+  it('has no backend block: Coder keeps the state', () => {
+    expect(json.terraform.backend).toBeUndefined();
+    expect(JSON.stringify(json)).not.toMatch(/tfstate/);
+  });
+
+  it('pins coder/coder 2.17.0 and hashicorp/kubernetes 3.0.1 exactly', () => {
+    expect(json.terraform.required_providers).toEqual({
+      coder: { source: 'coder/coder', version: '2.17.0' },
+      kubernetes: { source: 'hashicorp/kubernetes', version: '3.0.1' },
+    });
+    // No arguments: the provisioner's in-cluster configuration.
+    expect(json.provider.kubernetes).toEqual([{}]);
+  });
+
+  it('names the agent exactly "main" (Coder rejects underscores in agent names)', () => {
+    expect(Object.keys(json.resource.coder_agent)).toEqual(['main']);
+  });
+});
+
+describe('the workspace pod', () => {
+  it('runs the DinD native sidecar first, with restart_policy Always, then the builder', () => {
+    expect(pod.init_container.map((c: any) => c.name)).toEqual(['dind', 'devcontainer-builder']);
+    expect(pod.init_container[0].restart_policy).toBe('Always');
+    expect(pod.init_container[1].restart_policy).toBeUndefined();
+    expect(pod.container.map((c: any) => c.name)).toEqual(['devcontainer-agent']);
+  });
+
+  it('mounts /workspaces at the identical path in the sidecar and both builder containers', () => {
+    const paths = ['dind', ...BUILDERS].map((name) => mountPath(container(name), 'workspaces'));
+    expect(paths).toEqual(['/workspaces', '/workspaces', '/workspaces']);
+  });
+
+  it('points DOCKER_HOST of both builder containers at the socket dockerd listens on', () => {
+    const dind = container('dind');
+    const host = dind.args.find((a: string) => a.startsWith('--host=')).slice('--host='.length);
+    expect(host).toBe('unix:///var/run/dind/docker.sock');
+    for (const name of BUILDERS) {
+      expect(envValue(container(name), 'DOCKER_HOST')).toBe(host);
+      expect(mountPath(container(name), 'dind-socket')).toBe(mountPath(dind, 'dind-socket'));
+    }
+    expect(dind.startup_probe.exec.command).toEqual(['docker', `--host=${host}`, 'info']);
+    expect(dind.startup_probe.period_seconds * dind.startup_probe.failure_threshold).toBe(120);
+  });
+
+  it('runs dockerd as docker:dind expects: dockerd args and an empty DOCKER_TLS_CERTDIR', () => {
+    const dind = container('dind');
+    expect(dind.args).toEqual(['dockerd', '--host=unix:///var/run/dind/docker.sock']);
+    expect(envOf(dind)).toEqual([{ name: 'DOCKER_TLS_CERTDIR', value: '' }]);
+    expect(mountPath(dind, 'docker-data')).toBe('/var/lib/docker');
+  });
+
+  it('makes DinD privileged unless a runtime class is set, and sets the runtime class only when given', () => {
+    expect(container('dind').security_context.privileged).toBe('${var.runtime_class_name == ""}');
+    expect(pod.runtime_class_name).toBe('${var.runtime_class_name != "" ? var.runtime_class_name : null}');
+  });
+
+  it('gives the builder containers only args, no privilege and no escalation', () => {
+    expect(container('devcontainer-builder').args).toEqual(['up']);
+    expect(container('devcontainer-agent').args).toEqual(['agent']);
+    for (const name of BUILDERS) {
+      expect(container(name).command).toBeUndefined();
+      expect(container(name).security_context).toEqual({ privileged: false, allow_privilege_escalation: false, run_as_user: '0' });
+    }
+  });
+
+  it('passes every builder environment variable to both builder containers', () => {
+    for (const name of BUILDERS) {
+      expect(envOf(container(name)).map((e) => e.name).sort()).toEqual([...BUILDER_ENV].sort());
+    }
+  });
+
+  it('takes the agent token and init script from coder_agent.main and the GitHub token from external auth', () => {
+    for (const name of BUILDERS) {
+      const c = container(name);
+      expect(envValue(c, 'CODER_AGENT_TOKEN')).toBe('${coder_agent.main.token}');
+      expect(envValue(c, 'CODER_INIT_SCRIPT')).toBe('${coder_agent.main.init_script}');
+      expect(envValue(c, 'GH_TOKEN')).toBe('${data.coder_external_auth.github.access_token}');
+      expect(envValue(c, 'CODER_AGENT_URL')).toBe('${var.agent_url != "" ? var.agent_url : data.coder_workspace.me.access_url}');
+    }
+  });
+
+  it('never passes a token as an argument or command', () => {
+    for (const c of [...pod.init_container, ...pod.container]) {
+      expect(JSON.stringify([c.args ?? [], c.command ?? []])).not.toMatch(/token|access_token/);
+    }
+  });
+
+  it('sets DOCKER_CONFIG, its secret mount and DEVCONTAINER_CACHE_TO only when registry_auth_secret is set', () => {
+    const condition = '${var.registry_auth_secret != "" ? [1] : []}';
+    for (const name of BUILDERS) {
+      const c = container(name);
+      const conditional = envOf(c).filter((e) => e.when !== undefined);
+      expect(conditional.map((e) => [e.name, e.when])).toEqual([
+        ['DEVCONTAINER_CACHE_TO', condition],
+        ['DOCKER_CONFIG', condition],
+      ]);
+      expect(envValue(c, 'DOCKER_CONFIG')).toBe('/var/run/docker-config');
+      expect(dynamicBlocks(c, 'volume_mount')).toEqual([
+        { for_each: condition, content: { name: 'docker-config', mount_path: '/var/run/docker-config', read_only: true } },
+      ]);
+    }
+    expect(dynamicBlocks(pod, 'volume')).toEqual([
+      {
+        for_each: condition,
+        content: { name: 'docker-config', secret: { secret_name: '${var.registry_auth_secret}', items: [{ key: '.dockerconfigjson', path: 'config.json' }] } },
+      },
+    ]);
+  });
+
+  it('spends the CPU and memory parameters on the sidecar, where the dev container runs', () => {
+    expect(container('dind').resources.limits).toEqual({ cpu: '${data.coder_parameter.cpu.value}', memory: '${data.coder_parameter.memory.value}Gi' });
+  });
+
+  it('declares the three pod volumes by their contract names', () => {
+    expect(pod.volume.map((v: any) => v.name)).toEqual(['dind-socket', 'docker-data', 'workspaces']);
+    expect(pod.volume[0].empty_dir).toEqual({});
+  });
+});
+
+describe('the Deployment and the volumes', () => {
+  it('counts the Deployment by start_count; the PVCs have no count and survive stops', () => {
+    const deployment = json.resource.kubernetes_deployment_v1.main;
+    expect(deployment.count).toBe('${data.coder_workspace.me.start_count}');
+    for (const pvc of Object.values(json.resource.kubernetes_persistent_volume_claim_v1) as any[]) {
+      expect(pvc.count).toBeUndefined();
+      expect(pvc.wait_until_bound).toBe(false);
+      expect(pvc.spec.storage_class_name).toBe('${var.storage_class != "" ? var.storage_class : null}');
+    }
+    expect(Object.keys(json.resource.kubernetes_persistent_volume_claim_v1).sort()).toEqual(['docker_data', 'workspaces']);
+  });
+
+  it('runs one replica, recreated, without waiting for rollout, spread softly across hosts', () => {
+    const deployment = json.resource.kubernetes_deployment_v1.main;
+    expect(deployment.wait_for_rollout).toBe(false);
+    expect(deployment.spec.replicas).toBe('1');
+    expect(deployment.spec.strategy).toEqual({ type: 'Recreate' });
+    const [term] = pod.affinity.pod_anti_affinity.preferred_during_scheduling_ignored_during_execution;
+    expect(term.pod_affinity_term.topology_key).toBe('kubernetes.io/hostname');
+  });
+
+  it("carries Coder's standard labels and the owner email annotation", () => {
+    const { labels, annotations } = json.resource.kubernetes_deployment_v1.main.metadata;
+    expect(Object.keys(labels).sort()).toEqual([
+      'app.kubernetes.io/instance',
+      'app.kubernetes.io/name',
+      'app.kubernetes.io/part-of',
+      'com.coder.resource',
+      'com.coder.user.id',
+      'com.coder.user.username',
+      'com.coder.workspace.id',
+      'com.coder.workspace.name',
+    ]);
+    expect(labels['app.kubernetes.io/name']).toBe('coder-workspace');
+    expect(labels['app.kubernetes.io/part-of']).toBe('coder');
+    expect(labels['com.coder.resource']).toBe('true');
+    expect(annotations).toEqual({ 'com.coder.user.email': '${data.coder_workspace_owner.me.email}' });
+  });
+
+  it('describes the Deployment and both volumes with coder_metadata', () => {
+    const metadata = json.resource.coder_metadata;
+    expect(metadata.main_metadata.resource_id).toBe('${kubernetes_deployment_v1.main[0].id}');
+    expect(metadata.main_metadata.item.map((i: any) => i.key)).toEqual(['repository', 'branch', 'builder image', 'dind image', 'workspaces volume', 'docker volume']);
+    expect(metadata.workspaces_metadata.resource_id).toBe('${kubernetes_persistent_volume_claim_v1.workspaces.id}');
+    expect(metadata.docker_data_metadata.resource_id).toBe('${kubernetes_persistent_volume_claim_v1.docker_data.id}');
+  });
+});
+
+describe('the agent and the apps', () => {
+  it('opens the dev container workspace folder, waits long enough for a cold build, and leaves dev containers to the builder', () => {
+    const agent = json.resource.coder_agent.main;
+    expect(json.locals.workspace_folder).toBe('/workspaces/${trimsuffix(basename(replace(data.coder_parameter.repository.value, ":", "/")), ".git")}');
+    expect(agent.dir).toBe('${local.workspace_folder}');
+    expect(agent.arch).toBe('${data.coder_provisioner.me.arch}');
+    expect(agent.connection_timeout).toBeGreaterThanOrEqual(900);
+    expect(agent.env).toEqual({
+      CODER_AGENT_DEVCONTAINERS_ENABLE: 'false',
+      CODER_AGENT_DEVCONTAINERS_PROJECT_DISCOVERY_ENABLE: 'false',
+      CODER_AGENT_DEVCONTAINERS_DISCOVERY_AUTOSTART_ENABLE: 'false',
+    });
+    expect(agent.metadata.map((m: any) => m.script)).toEqual(['coder stat cpu', 'coder stat mem', 'coder stat disk --path /workspaces']);
+  });
+
+  it('adds code-server and VS Code Desktop from the Coder registry at exact versions, on the workspace folder', () => {
+    for (const [name, source] of [
+      ['code-server', 'registry.coder.com/coder/code-server/coder'],
+      ['vscode-desktop', 'registry.coder.com/coder/vscode-desktop/coder'],
+    ]) {
+      const module = json.module[name];
+      expect(module.source).toBe(source);
+      expect(module.version).toMatch(/^\d+\.\d+\.\d+$/);
+      expect(module.agent_id).toBe('${coder_agent.main.id}');
+      expect(module.folder).toBe('${local.workspace_folder}');
+      expect(module.count).toBe('${data.coder_workspace.me.start_count}');
+    }
+  });
+});
+
+describe('variables and parameters', () => {
+  it('declares exactly the template variables, each validated', () => {
+    const variables = json.variable;
+    expect(Object.keys(variables).sort()).toEqual([
+      'agent_url',
+      'builder_image',
+      'cache_repo',
+      'dind_image',
+      'external_auth_id',
+      'namespace',
+      'registry_auth_secret',
+      'runtime_class_name',
+      'storage_class',
+    ]);
+    for (const v of Object.values(variables) as any[]) expect(v.validation).toHaveLength(1);
+    expect(variables.namespace.default).toBe('coder-workspace');
+    expect(variables.builder_image.default).toBe(`ghcr.io/vgijssel/setup/devcontainer-builder:${readFileSync('version.txt', 'utf8').trim()}`);
+    expect(variables.dind_image.default).toMatch(/^docker:\d+\.\d+\.\d+-dind$/);
+    expect(variables.cache_repo.default).toBe('ghcr.io/vgijssel/setup/devcontainer-cache');
+    expect(variables.external_auth_id.default).toBe('primary-github');
+    for (const optional of ['storage_class', 'registry_auth_secret', 'runtime_class_name', 'agent_url']) expect(variables[optional].default).toBe('');
+  });
+
+  it('declares the workspace parameters with display name, description, icon, order and validation', () => {
+    const parameters = json.data.coder_parameter;
+    expect(Object.keys(parameters).sort()).toEqual(['cpu', 'docker_volume_size', 'git_branch', 'memory', 'rebuild', 'repository', 'workspaces_volume_size']);
+    for (const [name, p] of Object.entries(parameters) as [string, any][]) {
+      expect(p.name).toBe(name);
+      expect(p.display_name).toBeTruthy();
+      expect(p.description).toBeTruthy();
+      expect(p.icon).toBeTruthy();
+      expect(p.order).toBeGreaterThan(0);
+      if (p.type === 'number') expect(p.validation[0]).toMatchObject({ min: expect.any(Number), max: expect.any(Number) });
+      if (p.type === 'string') expect(p.validation[0].regex).toBeTruthy();
+    }
+    expect(parameters.cpu.default).toBe('2');
+    expect(parameters.memory.default).toBe('4');
+    expect(parameters.workspaces_volume_size.default).toBe('10');
+    expect(parameters.docker_volume_size.default).toBe('30');
+    expect(parameters.git_branch).toMatchObject({ default: 'main', mutable: true });
+    expect(parameters.repository.default).toBe('https://github.com/vgijssel/setup.git');
+    expect(parameters.rebuild).toMatchObject({ type: 'bool', ephemeral: true, mutable: true, default: 'false' });
+  });
+
+  it('validates git URLs and branch names with the patterns Coder evaluates (RE2-compatible)', () => {
+    const parameters = json.data.coder_parameter;
+    const url = new RegExp(parameters.repository.validation[0].regex);
+    for (const ok of ['https://github.com/vgijssel/setup.git', 'git@github.com:vgijssel/setup.git', 'ssh://git@host:2222/org/repo.git']) expect(url.test(ok)).toBe(true);
+    for (const bad of ['http://github.com/x.git', 'github.com/x', 'https://github.com/x y.git', '']) expect(url.test(bad)).toBe(false);
+    const ref = new RegExp(parameters.git_branch.validation[0].regex);
+    for (const ok of ['main', 'feature/x-1', 'release/v1.2.3']) expect(ref.test(ok)).toBe(true);
+    for (const bad of ['', '-x', 'a//b', '/main', 'a b', '.hidden']) expect(ref.test(bad)).toBe(false);
+  });
+});
+
+describe('the Coder template README next to cdk.tf.json', () => {
+  it('has front matter, one H1 and the Prerequisites, Architecture and Caching sections', () => {
+    const readme = join(dir, 'README.md');
+    expect(existsSync(readme)).toBe(true);
+    const text = readFileSync(readme, 'utf8');
+    const [, front, body] = /^---\n([\s\S]*?)\n---\n([\s\S]*)$/.exec(text) ?? [];
+    expect(Object.keys(parseYaml(front)).sort()).toEqual(['description', 'display_name', 'icon', 'tags']);
+    const prose = body.replace(/^```[\s\S]*?^```$/gm, '');
+    expect(prose.match(/^# /gm)).toHaveLength(1);
+    for (const section of ['Prerequisites', 'Architecture', 'Caching']) expect(prose).toMatch(new RegExp(`^## ${section}$`, 'm'));
+  });
+});
