@@ -80,7 +80,9 @@ export class RawLineBuffer {
   }
 }
 
-function lastRedraw(line: string): string {
+function lastRedraw(raw: string): string {
+  // A carriage return right before the line end redraws nothing.
+  const line = raw.replace(/\r+$/, '');
   const at = line.lastIndexOf('\r');
   return at < 0 ? line : line.slice(at + 1);
 }

@@ -6,7 +6,7 @@ import { lifecycleStepOf, parseEventLine, RawLineBuffer } from './events.js';
 export interface CliTimings {
   /** Time spent in `docker build` / `docker buildx build`. */
   readonly buildMs: number;
-  /** Time spent in `docker run` (creating and starting the container). */
+  /** Time spent creating and starting the container. */
   readonly startMs: number;
 }
 
@@ -36,17 +36,22 @@ export class CliOutput {
     const event = parseEventLine(line);
     switch (event.type) {
       case 'plain':
-        this.emit('info', event.text);
+        // Stack frames of the CLI's own errors: useful on stdout, noise in a failure message.
+        if (/^\s+at /.test(event.text)) this.emit('debug', event.text);
+        else this.emit('info', event.text);
         return;
       case 'raw': {
         const level = cliLevelToCoder(event.level);
         for (const l of this.raw.push(event.text)) this.emit(level, l);
         return;
       }
-      case 'text':
+      case 'text': {
         this.flushRaw();
-        this.emit(cliLevelToCoder(event.level), event.text.replace(/\r?\n$/, ''));
+        const text = event.text.replace(/(\r?\n)+$/, '');
+        // The CLI logs many empty texts around commands; they carry nothing.
+        if (stripAnsi(text).trim() !== '') this.emit(cliLevelToCoder(event.level), text);
         return;
+      }
       case 'start':
         this.flushRaw();
         if (isBuild(event.text)) this.buildStarted = true;
@@ -58,7 +63,11 @@ export class CliOutput {
         if (isBuild(event.text)) {
           this.buildMs += ms;
           this.buildFinished = true;
-        } else if (/^Run: docker run\b/.test(event.text)) this.startMs += ms;
+        } else if (event.text === 'Starting container') {
+          // `docker run` stays attached to the container, so the CLI's own
+          // "Starting container" bracket is what measures the start.
+          this.startMs += ms;
+        }
         this.emit(cliLevelToCoder(event.level), `Stop (${ms} ms): ${event.text}`, false);
         return;
       }
@@ -118,8 +127,9 @@ export class CliOutput {
     this.log.log(level, text);
     // The tail is what a user reads in the failure message: command output
     // and CLI messages, not trace chatter.
-    if (!keep || level === 'trace' || level === 'debug' || text.trim() === '') return;
-    for (const part of text.split(/\r?\n/)) {
+    if (!keep || level === 'trace' || level === 'debug') return;
+    for (const part of stripAnsi(text).split(/\r?\n/)) {
+      if (part.trim() === '') continue;
       this.tail.push(part);
       if (this.tail.length > this.tailLimit) this.tail.shift();
     }
@@ -128,4 +138,9 @@ export class CliOutput {
 
 function isBuild(text: string): boolean {
   return /^Run: docker (buildx )?build\b/.test(text);
+}
+
+// SGR and other CSI sequences (colours, cursor moves) the CLI and commands print.
+function stripAnsi(text: string): string {
+  return text.replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, '');
 }
