@@ -15,7 +15,8 @@ import type { AddressInfo } from 'node:net';
 //   for no logs or a level outside trace/debug/info/warn/error (empty means
 //   info); the outputs' UTF-8 bytes (Go `len`) are added to the agent's
 //   `logs_length`, which may not pass 1 MiB (CHECK `max_logs_length`): such a
-//   batch is rejected whole with 413, and so is every later one. Each output is
+//   batch is rejected whole with 413 and the agent marked overflowed (a later
+//   batch that still fits is stored: coderd only checks on failure). Each output is
 //   stored cast to VARCHAR(1024), i.e. cut to 1024 characters
 //   (`queries/workspaceagents.sql` `InsertWorkspaceAgentLogs`). An unknown
 //   `log_source_id` violates a foreign key: 500.

@@ -216,7 +216,8 @@ export class CoderSink implements LogSink {
     const reason = error instanceof Error ? error.message : String(error);
     switch (kind) {
       case 'limit':
-        // Coder rejects every later PATCH too (coderd patchWorkspaceAgentLogs: logs_overflowed).
+        // The 1 MiB is for the agent's whole life and shared with its other sources
+        // (the startup script): stop rather than spend what is left of it.
         this.stop('limit', batch.length);
         this.notify('warn', "Coder's log limit for this workspace agent is used up: further output is only in the container log (kubectl logs).");
         return false;
