@@ -11,6 +11,7 @@ import { DindSidecar } from './dind-sidecar.js';
 import { builderEnv, DOCKER_CONFIG_DIR, registryCondition, type BuilderSettings } from './builder-env.js';
 import { assertUniqueNames, renderEnv, renderMounts, splitConditional, withDynamic, type EnvVar, type PodVolume, type VolumeMount } from './pod-spec.js';
 import type { WorkspacePvc } from './workspace-pvc.js';
+import { requireProps } from './require-props.js';
 
 /** Properties of {@link DevcontainerDeployment}. */
 export interface DevcontainerDeploymentProps extends BuilderSettings {
@@ -77,6 +78,7 @@ export class DevcontainerDeployment extends Construct {
 
   public constructor(scope: Construct, id: string, props: DevcontainerDeploymentProps) {
     super(scope, id);
+    requireProps('DevcontainerDeployment', props, [...REQUIRED_PROPS]);
     validate(props);
     this.props = props;
     this.env = builderEnv(props);
@@ -207,6 +209,25 @@ export class DevcontainerDeployment extends Construct {
 }
 
 const DOCKER_CONFIG_VOLUME = 'docker-config';
+
+/** Props without a default, checked at run time too. */
+export const REQUIRED_PROPS = [
+  'namespace',
+  'deploymentName',
+  'count',
+  'builderImage',
+  'sidecar',
+  'workspaces',
+  'agent',
+  'labels',
+  'selectorLabels',
+  'agentUrl',
+  'repository',
+  'branch',
+  'cacheFrom',
+  'rebuild',
+  'githubToken',
+] as const satisfies readonly (keyof DevcontainerDeploymentProps)[];
 
 // The builder runs as root (it chowns the checkout for the dev container's
 // user) but needs no privilege: Docker work happens in the sidecar.

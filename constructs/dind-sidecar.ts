@@ -6,6 +6,7 @@ import {
 } from '@cdktf/provider-kubernetes/lib/deployment-v1/index.js';
 import { renderEnv, renderMounts, type PodVolume, type VolumeMount } from './pod-spec.js';
 import type { WorkspacePvc } from './workspace-pvc.js';
+import { requireProps } from './require-props.js';
 
 /** Properties of {@link DindSidecar}. */
 export interface DindSidecarProps {
@@ -75,6 +76,7 @@ export class DindSidecar extends Construct {
 
   public constructor(scope: Construct, id: string, props: DindSidecarProps) {
     super(scope, id);
+    requireProps('DindSidecar', props, ['image', 'workspaces', 'dockerData']);
     this.props = props;
     this.image = props.image;
     this.socketDirectory = props.socketDirectory ?? '/var/run/dind';

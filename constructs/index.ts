@@ -8,3 +8,4 @@ export * from './template-variables.js';
 export * from './workspace-parameters.js';
 export * from './workspace-pvc.js';
 export * as coder from './coder/index.js';
+export * from './require-props.js';

@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { PersistentVolumeClaimV1 } from '@cdktf/provider-kubernetes/lib/persistent-volume-claim-v1/index.js';
 import { Metadata, type MetadataItem } from './coder/metadata.js';
 import type { IMountable, PodVolume, VolumeMount } from './pod-spec.js';
+import { requireProps } from './require-props.js';
 
 /** Properties of {@link WorkspacePvc}. */
 export interface WorkspacePvcProps {
@@ -72,6 +73,7 @@ export class WorkspacePvc extends Construct implements IMountable {
 
   public constructor(scope: Construct, id: string, props: WorkspacePvcProps) {
     super(scope, id);
+    requireProps('WorkspacePvc', props, ['namespace', 'claimName', 'volumeName', 'mountPath', 'sizeGiB']);
     validate(props);
     this.volumeName = props.volumeName;
     this.mountPath = props.mountPath;
