@@ -22,7 +22,7 @@ export interface ReadConfigurationOutput {
 }
 
 /** The CLI arguments (after the `devcontainer` binary) for reading the merged configuration. */
-export function readConfigurationArgs(target: ReadConfigurationTarget): string[] {
+export function mergedConfigurationArgs(target: ReadConfigurationTarget): string[] {
   const args = ['read-configuration', '--workspace-folder', target.workspaceFolder];
   if (target.containerId) args.push('--container-id', target.containerId);
   args.push('--include-merged-configuration', '--log-format', 'json');

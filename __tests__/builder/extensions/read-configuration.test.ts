@@ -1,17 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { parseReadConfigurationOutput, readConfigurationArgs } from '../../../builder/extensions/read-configuration.js';
+import { parseReadConfigurationOutput, mergedConfigurationArgs } from '../../../builder/extensions/read-configuration.js';
 import { recordedOutput } from './fixtures.js';
 
-describe('readConfigurationArgs', () => {
+describe('mergedConfigurationArgs', () => {
   it('asks for the merged configuration of the running container as JSON', () => {
-    expect(readConfigurationArgs({ workspaceFolder: '/workspaces/setup', containerId: 'abc123' })).toEqual([
+    expect(mergedConfigurationArgs({ workspaceFolder: '/workspaces/setup', containerId: 'abc123' })).toEqual([
       'read-configuration', '--workspace-folder', '/workspaces/setup', '--container-id', 'abc123',
       '--include-merged-configuration', '--log-format', 'json',
     ]);
   });
 
   it('leaves out --container-id when there is none', () => {
-    expect(readConfigurationArgs({ workspaceFolder: '/w' })).not.toContain('--container-id');
+    expect(mergedConfigurationArgs({ workspaceFolder: '/w' })).not.toContain('--container-id');
   });
 });
 
