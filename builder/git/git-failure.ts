@@ -1,0 +1,69 @@
+import { formatDuration } from '../log/logger.js';
+import type { ProcessError } from '../process.js';
+import { redactUrl } from './repo-url.js';
+
+/** What went wrong in a git command that talks to the remote, in the user's terms. */
+export interface GitFailure {
+  readonly kind: 'auth' | 'no-credentials' | 'repository-not-found' | 'branch-not-found' | 'unreachable' | 'timeout' | 'ssh-auth' | 'other';
+  /** What happened and what to do about it. */
+  readonly message: string;
+  /** A network hiccup worth another attempt. */
+  readonly retryable: boolean;
+  /** The command's last output lines with secrets and URL credentials removed. */
+  readonly lastLines: readonly string[];
+}
+
+/** Facts the message needs. */
+export interface GitFailureContext {
+  /** e.g. "clone", "fetch branch feature" */
+  readonly action: string;
+  readonly repository: string;
+  readonly branch?: string;
+  readonly hasToken: boolean;
+  readonly timeoutMs: number;
+  /** Values to cut out of output lines. */
+  readonly secrets: readonly string[];
+}
+
+/**
+ * Turn a failed git command into a message a user can act on. Git's messages
+ * are matched in the C locale, which the git runner sets.
+ */
+export function describeGitFailure(error: ProcessError, ctx: GitFailureContext): GitFailure {
+  const lastLines = error.tail.map((line) => scrub(line, ctx.secrets)).filter((line) => line.trim() !== '');
+  const text = lastLines.join('\n');
+  const repo = redactUrl(ctx.repository);
+  const make = (kind: GitFailure['kind'], message: string, retryable = false): GitFailure => ({ kind, message, retryable, lastLines });
+
+  if (error.timedOut) {
+    return make('timeout', `git ${ctx.action} of ${repo} did not finish within ${formatDuration(ctx.timeoutMs)}. A large repository on a slow link needs more time: raise DEVCONTAINER_CLONE_TIMEOUT_SECONDS.`);
+  }
+  if (/Remote branch .* not found|couldn't find remote ref/i.test(text)) {
+    return make('branch-not-found', `Branch "${ctx.branch ?? ''}" does not exist on ${repo}. Push the branch, or change the branch parameter (DEVCONTAINER_BRANCH) to an existing one; leave it empty for the default branch.`);
+  }
+  if (/Authentication failed|HTTP (?:code )?40[13]|returned error: 40[13]|Invalid username or password|Write access to repository not granted/i.test(text)) {
+    return ctx.hasToken
+      ? make('auth', `The remote rejected the GitHub token (GH_TOKEN) for ${repo}: it is wrong, expired, or lacks access to this repository. Check the GitHub external auth in Coder (re-authenticate it under Account → External authentication) and that it may read the repository.`)
+      : make('no-credentials', `${repo} requires authentication but no GitHub token (GH_TOKEN) is set. Connect GitHub external auth in the template so it passes a token, or use a public repository.`);
+  }
+  if (/could not read (?:Username|Password)|terminal prompts disabled/i.test(text)) {
+    return make('no-credentials', `${repo} requires authentication but no GitHub token (GH_TOKEN) ${ctx.hasToken ? 'was offered for this host' : 'is set'}. Connect GitHub external auth in the template so it passes a token, or use a public repository.`);
+  }
+  if (/Permission denied \(publickey|Host key verification failed/i.test(text)) {
+    return make('ssh-auth', `SSH authentication to ${repo} failed: the builder has no SSH key for it. Use the https URL of the repository with GitHub external auth (GH_TOKEN) instead.`);
+  }
+  if (/Repository not found|repository '.*' not found|does not appear to be a git repository|returned error: 404/i.test(text)) {
+    return make('repository-not-found', `Repository ${repo} was not found. Check DEVCONTAINER_REPOSITORY for typos; a private repository also reads as "not found" when the token (GH_TOKEN) cannot see it.`);
+  }
+  if (/Could not resolve host|Failed to connect|Connection refused|Connection timed out|Network is unreachable|No route to host|Connection reset|Operation too slow|Empty reply|returned error: 5\d\d|RPC failed|early EOF|unexpected disconnect|Could not read from remote repository|ssh: connect to host/i.test(text)) {
+    return make('unreachable', `Cannot reach the git host of ${repo}. Check the URL in DEVCONTAINER_REPOSITORY and that the pod can reach the host (DNS, proxy, NetworkPolicy).`, true);
+  }
+  return make('other', `git ${ctx.action} of ${repo} failed (${error.message}).`);
+}
+
+/** Remove secrets and URL credentials from one line of git output. */
+export function scrub(line: string, secrets: readonly string[]): string {
+  let out = line.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s]+@/gi, '$1***@');
+  for (const secret of secrets) if (secret !== '') out = out.split(secret).join('***');
+  return out;
+}
