@@ -1,21 +1,9 @@
 import { CoderApiError, type CoderLogApi, type CoderLogEntry, type CoderLogSource } from './coder-api.js';
-import { BudgetQueue, type LeftOut } from './coder-queue.js';
+import { leftOutEntry, limitReachedEntry } from './coder-messages.js';
+import { BudgetQueue } from './coder-queue.js';
+import { CODER_AGENT_LOG_LIMIT_BYTES, DEV_CONTAINER_LOG_SOURCE } from './coder-source.js';
 import { sanitizeForCoder, splitForCoder, toCoderLevel } from './coder-text.js';
 import type { LogLevel, LogLine, LogSink } from './log-line.js';
-
-/**
- * The one log source all builder output appears under in Coder (the id is
- * part of the template/builder contract, docs/architecture.md). The icon is
- * one Coder ships in `site/static/icon/`.
- */
-export const DEV_CONTAINER_LOG_SOURCE: CoderLogSource = {
-  id: '1a02c755-957a-4887-ba1f-72fa21a4ac7d',
-  display_name: 'Dev Container',
-  icon: '/icon/docker.png',
-};
-
-/** Coder's limit for all log sources of one agent together, in bytes. */
-export const CODER_AGENT_LOG_LIMIT_BYTES = 1_048_576;
 
 /** Options of {@link CoderSink}. */
 export interface CoderSinkOptions {
@@ -135,7 +123,7 @@ export class CoderSink implements LogSink {
     try {
       while (this.busy !== undefined && !deadline.aborted) await Promise.race([this.busy, expired]);
       if (deadline.aborted) return;
-      this.queue.release((leftOut) => this.leftOutEntry(leftOut));
+      this.queue.release(leftOutEntry);
       await Promise.race([this.exclusive(() => this.drain(deadline)), expired]);
     } finally {
       clearTimeout(keepAlive);
@@ -187,7 +175,7 @@ export class CoderSink implements LogSink {
   private async drain(deadline?: AbortSignal, minLines = 1): Promise<void> {
     const signal = deadline === undefined ? this.lifetime.signal : AbortSignal.any([this.lifetime.signal, deadline]);
     while (this.stopped === undefined && !signal.aborted) {
-      if (this.queue.recovered) this.queue.release((leftOut) => this.leftOutEntry(leftOut));
+      if (this.queue.recovered) this.queue.release(leftOutEntry);
       if (this.queue.pending < minLines || this.queue.pending === 0) return;
       const batch = this.queue.take(this.batchLines);
       this.inFlight = batch.length;
@@ -203,7 +191,9 @@ export class CoderSink implements LogSink {
           this.notify('info', 'Coder log streaming works again.');
         }
       } catch (error) {
-        if (!this.handleFailure(error, batch)) return;
+        const goOn = this.handleFailure(error, batch);
+        if (this.stopped === 'limit') await this.sayLimitReached(signal);
+        if (!goOn) return;
       } finally {
         this.inFlight = 0;
       }
@@ -246,23 +236,23 @@ export class CoderSink implements LogSink {
     }
   }
 
+  /**
+   * One short line so the Coder UI says why the log ends. coderd refuses only
+   * a batch that does not fit, so a single short line usually still does;
+   * if not, it is simply lost (the console has the notice).
+   */
+  private async sayLimitReached(signal: AbortSignal): Promise<void> {
+    try {
+      await this.api.patchLogs(this.source.id, [limitReachedEntry()], signal);
+    } catch {
+      // Best effort by design.
+    }
+  }
+
   private stop(why: 'limit' | 'unauthorized' | 'rejected', inFlight: number): void {
     this.stopped = why;
     this.undeliveredLines += inFlight + this.queue.clear();
     clearInterval(this.timer);
   }
 
-  private leftOutEntry(leftOut: LeftOut): CoderLogEntry {
-    const why = [
-      leftOut.overBudget ? 'to stay within the log budget' : undefined,
-      leftOut.overQueue ? 'while Coder was not answering' : undefined,
-    ]
-      .filter((w) => w !== undefined)
-      .join(' and ');
-    return {
-      created_at: new Date().toISOString(),
-      level: 'warn',
-      output: `… ${leftOut.lines} lines left out ${why}; the full output is in the container log (kubectl logs) …`,
-    };
-  }
 }

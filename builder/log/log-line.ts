@@ -15,6 +15,9 @@ export interface LogLine {
  */
 export interface LogSink {
   write(line: LogLine): void;
-  /** Deliver what is buffered, giving up at the deadline. Never rejects. */
+  /**
+   * Deliver what is buffered, giving up after `deadlineMs` milliseconds from
+   * now (each sink has its own default). Never rejects.
+   */
   flush(deadlineMs?: number): Promise<void>;
 }

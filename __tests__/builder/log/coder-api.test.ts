@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { CoderApiError, HttpCoderLogApi } from '../../../builder/log/coder-api.js';
-import { DEV_CONTAINER_LOG_SOURCE } from '../../../builder/log/coder-sink.js';
+import { DEV_CONTAINER_LOG_SOURCE } from '../../../builder/log/coder-source.js';
 import { startFakeCoder, type FakeCoder } from '../../support/fake-coder.js';
 import { FAST_RETRY, onCleanup } from './support.js';
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { HttpCoderLogApi } from '../../../builder/log/coder-api.js';
-import { CoderSink, DEV_CONTAINER_LOG_SOURCE, type CoderSinkOptions } from '../../../builder/log/coder-sink.js';
+import { CoderSink, type CoderSinkOptions } from '../../../builder/log/coder-sink.js';
+import { DEV_CONTAINER_LOG_SOURCE } from '../../../builder/log/coder-source.js';
 import type { LogLevel } from '../../../builder/log/log-line.js';
 import { startFakeCoder, type FakeCoder, type FakeCoderOptions } from '../../support/fake-coder.js';
 import { FAST_RETRY, line, onCleanup, waitFor } from './support.js';
@@ -147,6 +148,8 @@ describe('CoderSink', () => {
     await new Promise((resolve) => setTimeout(resolve, 150));
     expect(coder.requests.length).toBe(before);
     expect(coder.requests.filter((r) => r.status === 413)).toHaveLength(1);
+    // The batch did not fit, but the one line saying why the log ends does.
+    expect(outputs(coder).at(-1)).toMatch(/log limit for this agent is reached/);
   });
 
   it('retries 5xx within bounds and delivers everything afterwards', async () => {
