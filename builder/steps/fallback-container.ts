@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Logger } from '../log/logger.js';
 import { BuilderError } from '../errors.js';
 import { ProcessError, run } from '../process.js';
@@ -11,7 +12,7 @@ export interface FallbackOptions {
   readonly log: Logger;
   /** `DEVCONTAINER_FALLBACK_IMAGE`. */
   readonly image: string;
-  /** The checkout; mounted at the same path, as the dev container would have it. */
+  /** The checkout; mounted where the Dev Containers CLI mounts it (`/workspaces/<folder name>`). */
   readonly workspaceFolder: string;
   readonly dockerHost?: string;
   readonly signal?: AbortSignal;
@@ -29,13 +30,14 @@ const KEEP_ALIVE = 'trap "exit 0" TERM INT; while sleep 3600 & wait $!; do :; do
 
 /**
  * Start `image` as a recovery container in place of a dev container that
- * could not be built: the workspace is mounted at the same path and the
+ * could not be built: the workspace is mounted where the dev container has it and the
  * container carries the same id label, so `agent` finds it and the user can
  * connect and fix the configuration. Any container with that label (the
  * broken dev container, an older recovery container) is removed first.
  */
 export async function startFallbackContainer(options: FallbackOptions): Promise<FallbackResult> {
   const { log, workspaceFolder } = options;
+  const target = path.posix.join('/workspaces', path.basename(workspaceFolder));
   const docker = (args: string[], onLine: 'log' | 'quiet' = 'quiet') =>
     run(log, 'docker', args, { env: options.dockerHost ? { DOCKER_HOST: options.dockerHost } : undefined, signal: options.signal, timeoutMs: 10 * 60_000, onLine });
   try {
@@ -45,13 +47,13 @@ export async function startFallbackContainer(options: FallbackOptions): Promise<
       'run', '-d',
       '--label', idLabelFor(workspaceFolder),
       '--label', FALLBACK_LABEL,
-      '--mount', `type=bind,source=${workspaceFolder},target=${workspaceFolder}`,
-      '--workdir', workspaceFolder,
+      '--mount', `type=bind,source=${workspaceFolder},target=${target}`,
+      '--workdir', target,
       '--entrypoint', '/bin/sh',
       options.image, '-c', KEEP_ALIVE,
     ], 'log');
     const containerId = created.stdout.trim().split('\n').pop() ?? '';
-    return { containerId, remoteUser: 'root', remoteWorkspaceFolder: workspaceFolder };
+    return { containerId, remoteUser: 'root', remoteWorkspaceFolder: target };
   } catch (error) {
     const tail = error instanceof ProcessError ? error.tail : [];
     throw new BuilderError('fallback', `Could not start the recovery container from DEVCONTAINER_FALLBACK_IMAGE ${options.image}: ${error instanceof Error ? error.message : String(error)}`, { cause: error, lastLines: tail });

@@ -1,0 +1,140 @@
+#!/usr/bin/env node
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfig, type BuilderCommand } from './config.js';
+import { isBuilderError } from './errors.js';
+import { createBuilderLog } from './log/index.js';
+import { agentCommand } from './commands/agent.js';
+import type { CommandContext } from './commands/context.js';
+import { runCommand } from './commands/run.js';
+import { upCommand } from './commands/up.js';
+
+const COMMANDS: Record<BuilderCommand, (ctx: CommandContext) => Promise<unknown>> = {
+  up: upCommand,
+  agent: agentCommand,
+  run: runCommand,
+};
+
+export const USAGE = `Usage: devcontainer-builder <command>
+
+Turns a git repository into a running dev container with the Coder agent inside.
+
+Commands:
+  up       clone the repository and build and start its dev container, then exit (init container)
+  agent    run the Coder agent inside the dev container and keep it alive (main container)
+  run      up, then agent, in one process; without CODER_AGENT_URL/CODER_AGENT_TOKEN only builds
+
+Options:
+  -h, --help     show this help
+  -v, --version  show the version
+
+Settings come from the environment (CODER_AGENT_URL, CODER_AGENT_TOKEN,
+CODER_INIT_SCRIPT, DEVCONTAINER_REPOSITORY, DEVCONTAINER_BRANCH, …): see docs/builder.md.
+Exit codes: 0 success, 1 runtime failure, 2 configuration error.
+`;
+
+/** Where `main` writes and what it reads; tests pass their own. */
+export interface CliIo {
+  readonly env: NodeJS.ProcessEnv;
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream;
+  /** Aborts the command (SIGTERM/SIGINT). */
+  readonly signal: AbortSignal;
+}
+
+/** The version from version.txt (the builder image's), else package.json. */
+export function builderVersion(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 4; i++) {
+    const versionFile = path.join(dir, 'version.txt');
+    if (existsSync(versionFile)) return readFileSync(versionFile, 'utf8').trim();
+    const packageFile = path.join(dir, 'package.json');
+    if (existsSync(packageFile)) return (JSON.parse(readFileSync(packageFile, 'utf8')) as { version?: string }).version ?? 'unknown';
+    dir = path.dirname(dir);
+  }
+  return 'unknown';
+}
+
+/**
+ * Run the builder for `argv` (without node and the script) and return the
+ * exit code: 0 success, 1 runtime failure, 2 usage or configuration error.
+ * The one catch of the builder: the final message names the failing step
+ * and the last lines of its output.
+ */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    io.stdout.write(USAGE);
+    return 0;
+  }
+  if (argv.includes('--version') || argv.includes('-v')) {
+    io.stdout.write(`devcontainer-builder ${builderVersion()}\n`);
+    return 0;
+  }
+  const [name, ...rest] = argv;
+  if (name === undefined || !(name in COMMANDS) || rest.length > 0) {
+    const problem = name === undefined ? 'no command given' : !(name in COMMANDS) ? `unknown command "${name}"` : `unexpected argument "${rest[0]}"`;
+    io.stderr.write(`devcontainer-builder: ${problem}\n\n${USAGE}`);
+    return 2;
+  }
+  const command = name as BuilderCommand;
+
+  let config;
+  try {
+    config = loadConfig(command, io.env);
+  } catch (error) {
+    // Nothing is streamed yet: a configuration error goes to the console only, once.
+    io.stderr.write(`devcontainer-builder ${command}: ${error instanceof Error ? error.message : String(error)}\n`);
+    return isBuilderError(error) ? error.exitCode : 2;
+  }
+
+  const coder = config.agentUrl && config.agentToken ? { url: config.agentUrl, token: config.agentToken, budgetBytes: config.logBudgetBytes } : undefined;
+  const builderLog = createBuilderLog({ coder, secrets: config.secrets, out: io.stdout });
+  const { log } = builderLog;
+  log.info(`devcontainer-builder ${builderVersion()} ${command}`);
+  let code = 0;
+  try {
+    await COMMANDS[command]({ config, log, signal: io.signal });
+    if (io.signal.aborted) log.info('Stopped by a signal.');
+  } catch (error) {
+    code = 1;
+    if (isBuilderError(error)) {
+      code = error.exitCode;
+      log.error(`✘ ${command} failed in step "${error.step}": ${error.message}`);
+      if (error.lastLines.length > 0) {
+        log.error('Last lines of output:');
+        for (const line of error.lastLines.slice(-20)) log.error(`  | ${line}`);
+      }
+    } else {
+      log.error(`✘ ${command} failed unexpectedly: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    }
+  } finally {
+    await builderLog.close(10_000);
+  }
+  return code;
+}
+
+function isEntryPoint(): boolean {
+  const entry = process.argv[1];
+  if (!entry) return false;
+  try {
+    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
+  const controller = new AbortController();
+  let signals = 0;
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(sig, () => {
+      signals += 1;
+      // A second signal means "now": give up on a clean stop.
+      if (signals > 1) process.exit(130);
+      controller.abort(new Error(`received ${sig}`));
+    });
+  }
+  const code = await main(process.argv.slice(2), { env: process.env, stdout: process.stdout, stderr: process.stderr, signal: controller.signal });
+  process.exit(code);
+}

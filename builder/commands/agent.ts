@@ -1,0 +1,141 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { AgentError } from '../errors.js';
+import { formatDuration } from '../log/logger.js';
+import { run } from '../process.js';
+import { idLabelFor, upArgs } from '../devcontainer/args.js';
+import { describeFailure } from '../devcontainer/failure.js';
+import { runDevcontainerCli } from '../devcontainer/run-cli.js';
+import { startAgent, type RunningAgent } from '../steps/start-agent.js';
+import { waitForDocker } from '../steps/wait-for-docker.js';
+import type { CommandContext } from './context.js';
+import { readState, type BuilderState } from './state.js';
+
+/** How the agent is kept alive. */
+export interface AgentPolicy {
+  /** Pauses before restarts; their number bounds the restarts. @default [1000, 2000, 5000, 10000, 20000, 30000] */
+  readonly restartDelaysMs?: readonly number[];
+  /** An agent that ran this long resets the restart count. @default 600000 */
+  readonly healthyAfterMs?: number;
+  /** `docker stop -t` for the dev container on SIGTERM, in seconds. @default 10 */
+  readonly stopTimeoutSeconds?: number;
+}
+
+/**
+ * `devcontainer-builder agent`: find the dev container `up` made, start it
+ * (with its start-time lifecycle commands) if the Docker host restarted, run
+ * the Coder agent inside and keep exactly one running. Ends when the signal
+ * aborts (SIGTERM: the agent is stopped, then the dev container) or, with an
+ * `AgentError`, when the agent keeps dying.
+ */
+export async function agentCommand(ctx: CommandContext, policy: AgentPolicy = {}): Promise<void> {
+  const { config, log, signal } = ctx;
+  const delays = policy.restartDelaysMs ?? [1000, 2000, 5000, 10_000, 20_000, 30_000];
+  const healthyAfterMs = policy.healthyAfterMs ?? 600_000;
+  if (!config.agentUrl || !config.agentToken || !config.initScript) {
+    throw new AgentError('The agent needs CODER_AGENT_URL, CODER_AGENT_TOKEN and CODER_INIT_SCRIPT.');
+  }
+  await waitForDocker({ log, dockerHost: config.dockerHost, timeoutMs: config.timeouts.dockerWaitMs, signal });
+
+  let failures = 0;
+  let lastLines: readonly string[] = [];
+  while (!signal.aborted) {
+    const target = await ensureRunning(ctx);
+    const agentStarted = performance.now();
+    const agent = await startAgent({
+      log,
+      containerId: target.containerId,
+      remoteUser: target.remoteUser,
+      remoteWorkspaceFolder: target.remoteWorkspaceFolder,
+      workspaceFolder: config.workspaceFolder,
+      agentUrl: config.agentUrl,
+      agentToken: config.agentToken,
+      initScript: config.initScript,
+      viaDevcontainer: !target.fallback,
+      dockerHost: config.dockerHost,
+      devcontainerBin: ctx.devcontainerBin,
+    });
+    const ended = await untilExitOrAbort(agent, signal);
+    if (ended === 'aborted') {
+      await shutdown(ctx, agent, target.containerId, policy.stopTimeoutSeconds ?? 10);
+      return;
+    }
+    const ranMs = Math.round(performance.now() - agentStarted);
+    lastLines = ended.lastLines;
+    if (ranMs >= healthyAfterMs) failures = 0;
+    if (failures >= delays.length) break;
+    const delay = delays[failures]!;
+    failures += 1;
+    log.warn(`The Coder agent exited (code ${ended.exitCode ?? 'unknown'}) after ${formatDuration(ranMs)}; restart ${failures} of ${delays.length} in ${formatDuration(delay)}.`);
+    for (const line of ended.lastLines.slice(-10)) log.warn(`  | ${line}`);
+    try {
+      await sleep(delay, undefined, { signal });
+    } catch {
+      return;
+    }
+  }
+  if (signal.aborted) return;
+  throw new AgentError(`The Coder agent kept exiting (${delays.length} restarts): giving up so Kubernetes restarts this container.`, { lastLines });
+}
+
+interface Target {
+  readonly containerId: string;
+  readonly remoteUser: string;
+  readonly remoteWorkspaceFolder: string;
+  readonly fallback: boolean;
+}
+
+/** Find the dev container by its id label and make sure it runs. */
+async function ensureRunning(ctx: CommandContext): Promise<Target> {
+  const { config, log, signal } = ctx;
+  const env = config.dockerHost ? { DOCKER_HOST: config.dockerHost } : undefined;
+  const state: BuilderState | undefined = await readState(config.stateDir);
+  const label = idLabelFor(config.workspaceFolder);
+  const ids = (await run(log, 'docker', ['ps', '-aq', '--filter', `label=${label}`], { env, signal, timeoutMs: 60_000, onLine: 'quiet' })).stdout.split('\n').filter(Boolean);
+  if (ids.length === 0) {
+    throw new AgentError(`No dev container with label ${label}: the "up" init container must run first (is the workspaces volume the same?).`);
+  }
+  const containerId = ids.find((id) => state?.containerId.startsWith(id)) ?? ids[0]!;
+  const running = (await run(log, 'docker', ['inspect', '--format', '{{.State.Running}}', containerId], { env, signal, timeoutMs: 60_000, onLine: 'quiet' })).stdout.trim() === 'true';
+  const fallback = state?.fallback === true;
+  if (fallback) {
+    if (!running) await run(log, 'docker', ['start', containerId], { env, signal, timeoutMs: 120_000 });
+    return { containerId, remoteUser: state?.remoteUser ?? 'root', remoteWorkspaceFolder: state?.remoteWorkspaceFolder ?? config.workspaceFolder, fallback };
+  }
+  if (running && state) return { containerId, remoteUser: state.remoteUser, remoteWorkspaceFolder: state.remoteWorkspaceFolder, fallback };
+
+  // `devcontainer up` on an existing container starts it and runs the
+  // start-time lifecycle commands (postStartCommand); it also tells us the user.
+  if (!running) log.info('The dev container is stopped (the Docker host restarted?): starting it again.');
+  const up = await runDevcontainerCli(log, upArgs({ workspaceFolder: config.workspaceFolder }), { bin: ctx.devcontainerBin, dockerHost: config.dockerHost, signal, timeoutMs: config.timeouts.upMs });
+  if (up.result?.outcome !== 'success') {
+    const failure = describeFailure({ command: 'up', result: up.result, failedStep: up.failedStep, exitCode: up.exitCode });
+    throw new AgentError(`Could not start the dev container: ${failure.message}`, { lastLines: up.lastLines });
+  }
+  return { containerId: up.result.containerId, remoteUser: up.result.remoteUser, remoteWorkspaceFolder: up.result.remoteWorkspaceFolder, fallback };
+}
+
+async function untilExitOrAbort(agent: RunningAgent, signal: AbortSignal): Promise<'aborted' | { exitCode: number | undefined; lastLines: readonly string[] }> {
+  if (signal.aborted) return 'aborted';
+  let onAbort: () => void = () => {};
+  const aborted = new Promise<'aborted'>((resolve) => {
+    onAbort = () => resolve('aborted');
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([agent.exited, aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
+/** SIGTERM: stop the agent, then the dev container, so nothing is lost. */
+async function shutdown(ctx: CommandContext, agent: RunningAgent, containerId: string, stopTimeoutSeconds: number): Promise<void> {
+  const { config, log } = ctx;
+  log.info('Stopping: the Coder agent first, then the dev container.');
+  await agent.stop();
+  await run(log, 'docker', ['stop', '-t', String(stopTimeoutSeconds), containerId], {
+    env: config.dockerHost ? { DOCKER_HOST: config.dockerHost } : undefined,
+    timeoutMs: (stopTimeoutSeconds + 10) * 1000,
+  }).catch((error: unknown) => log.warn(`docker stop failed: ${error instanceof Error ? error.message : String(error)}`));
+  log.info('The dev container is stopped.');
+}

@@ -1,0 +1,38 @@
+import type { Logger } from '../log/logger.js';
+import { run } from '../process.js';
+
+/** What `pushCacheImage` needs. */
+export interface PushCacheOptions {
+  readonly log: Logger;
+  readonly containerId: string;
+  /** Where to push (`CachePlan.pushImageTo`). */
+  readonly ref: string;
+  readonly dockerHost?: string;
+  readonly signal?: AbortSignal;
+  /** @default 600000 */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * Tag the dev container's image (built with inline cache metadata) as the
+ * cache reference and push it, so later builds can use it with
+ * `--cache-from`. A cache is an optimisation: failures are logged as
+ * warnings and never fail the build.
+ * @returns whether the push succeeded
+ */
+export async function pushCacheImage(options: PushCacheOptions): Promise<boolean> {
+  const { log, ref } = options;
+  const opts = { env: options.dockerHost ? { DOCKER_HOST: options.dockerHost } : undefined, signal: options.signal, timeoutMs: options.timeoutMs ?? 600_000 };
+  try {
+    const image = (await run(log, 'docker', ['inspect', '--format', '{{.Config.Image}}', options.containerId], { ...opts, onLine: 'quiet' })).stdout.trim();
+    await run(log, 'docker', ['tag', image, ref], { ...opts, onLine: 'quiet' });
+    log.info(`Pushing the dev container image to the cache ${ref}`);
+    await run(log, 'docker', ['push', ref], { ...opts, onLine: (line) => log.debug(line) });
+    log.info(`Cache image pushed to ${ref}`);
+    return true;
+  } catch (error) {
+    if (options.signal?.aborted) throw error;
+    log.warn(`Could not push the cache image to ${ref} (the next cold build will be slower; check the registry credentials): ${error instanceof Error ? error.message : String(error)}`);
+    return false;
+  }
+}
