@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_DIND_IMAGE, TemplateVariables } from '../../constructs/template-variables.js';
+import { synth, testStack } from './helpers.js';
+
+/**
+ * Evaluates a variable's validation for a value, for the subset of Terraform
+ * the conditions use (`==`, `||`, `length()`, `can(regex(...))`). Go's RE2 and
+ * JavaScript agree on these patterns (no look-around, no back-references).
+ */
+function accepts(condition: string, name: string, value: string): boolean {
+  const expr = condition.slice(2, -1);
+  const js = expr
+    .replaceAll(`var.${name}`, 'v')
+    .replace(/can\(regex\("((?:[^"\\]|\\.)*)", v\)\)/g, (_m, p: string) => `new RegExp(${JSON.stringify(JSON.parse(`"${p}"`))}).test(v)`)
+    .replace(/length\(v\)/g, 'v.length')
+    .replaceAll('==', '===');
+  return new Function('v', `return ${js};`)(value) as boolean;
+}
+
+describe('TemplateVariables', () => {
+  const stack = testStack();
+  new TemplateVariables(stack, 'variables', { version: '1.2.3' });
+  const variables = synth(stack).variable;
+  const ok = (name: string, value: string) => accepts(variables[name].validation[0].condition, name, value);
+
+  it('declares string variables that are never null, with descriptions', () => {
+    for (const v of Object.values(variables) as { type: string; nullable: boolean; description: string }[]) {
+      expect(v).toMatchObject({ type: 'string', nullable: false });
+      expect(v.description.length).toBeGreaterThan(10);
+    }
+  });
+
+  it('defaults the DinD image to an exact docker:<x.y.z>-dind tag', () => {
+    expect(variables.dind_image.default).toBe(DEFAULT_DIND_IMAGE);
+    expect(ok('dind_image', DEFAULT_DIND_IMAGE)).toBe(true);
+    expect(ok('dind_image', 'mirror.example/library/docker:27.5.1-dind')).toBe(true);
+    for (const bad of ['docker:dind', 'docker:28-dind', 'docker:28.5.1', 'docker:latest']) expect(ok('dind_image', bad)).toBe(false);
+  });
+
+  it('accepts every default value', () => {
+    for (const [name, v] of Object.entries(variables) as [string, { default: string }][]) expect(ok(name, v.default)).toBe(true);
+  });
+
+  it('rejects malformed values', () => {
+    expect(ok('namespace', 'Coder_Workspace')).toBe(false);
+    expect(ok('builder_image', 'ghcr.io/x/builder')).toBe(false);
+    expect(ok('cache_repo', 'ghcr.io/x/cache:tag')).toBe(false);
+    expect(ok('registry_auth_secret', 'Not A Name')).toBe(false);
+    expect(ok('runtime_class_name', 'sysbox_runc')).toBe(false);
+    expect(ok('storage_class', 'Fast SSD')).toBe(false);
+    expect(ok('external_auth_id', '')).toBe(false);
+    expect(ok('agent_url', 'coder.svc:80')).toBe(false);
+  });
+
+  it('accepts well-formed optional values', () => {
+    expect(ok('runtime_class_name', 'sysbox-runc')).toBe(true);
+    expect(ok('agent_url', 'http://coder.coder.svc.cluster.local')).toBe(true);
+    expect(ok('registry_auth_secret', 'ghcr-push')).toBe(true);
+    expect(ok('storage_class', 'local-path')).toBe(true);
+  });
+});

@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { WorkspaceParameters } from '../../constructs/workspace-parameters.js';
+import { synth, testStack } from './helpers.js';
+
+describe('WorkspaceParameters', () => {
+  it('orders the parameters repository first and rebuild last', () => {
+    const stack = testStack();
+    new WorkspaceParameters(stack, 'p');
+    const parameters = synth(stack).data.coder_parameter;
+    const order = Object.entries(parameters as Record<string, { order: number }>)
+      .sort(([, a], [, b]) => a.order - b.order)
+      .map(([name]) => name);
+    expect(order).toEqual(['repository', 'git_branch', 'cpu', 'memory', 'workspaces_volume_size', 'docker_volume_size', 'rebuild']);
+  });
+
+  it('keeps volume sizes and the repository immutable, and the branch and sizes of CPU and memory mutable', () => {
+    const stack = testStack();
+    new WorkspaceParameters(stack, 'p');
+    const p = synth(stack).data.coder_parameter;
+    expect([p.repository.mutable, p.workspaces_volume_size.mutable, p.docker_volume_size.mutable]).toEqual([false, false, false]);
+    expect([p.git_branch.mutable, p.cpu.mutable, p.memory.mutable, p.rebuild.mutable]).toEqual([true, true, true, true]);
+  });
+
+  it('takes another default repository', () => {
+    const stack = testStack();
+    new WorkspaceParameters(stack, 'p', { defaultRepository: 'https://example.com/r.git' });
+    expect(synth(stack).data.coder_parameter.repository.default).toBe('https://example.com/r.git');
+  });
+});
