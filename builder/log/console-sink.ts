@@ -23,14 +23,14 @@ const LABELS: Record<LogLevel, string> = {
  */
 export class ConsoleSink implements LogSink {
   private readonly out: NodeJS.WritableStream;
-  private broken = false;
 
   constructor(options: ConsoleSinkOptions = {}) {
     this.out = options.out ?? process.stdout;
-    // A closed stdout (EPIPE) must not crash the builder: stop writing instead.
-    this.out.on('error', () => {
-      this.broken = true;
-    });
+    watch(this.out);
+  }
+
+  private get broken(): boolean {
+    return BROKEN.get(this.out) === true;
   }
 
   write(line: LogLine): void {
@@ -38,7 +38,7 @@ export class ConsoleSink implements LogSink {
     try {
       this.out.write(formatConsoleLine(line));
     } catch {
-      this.broken = true;
+      BROKEN.set(this.out, true);
     }
   }
 
@@ -56,6 +56,17 @@ export class ConsoleSink implements LogSink {
       out.once('drain', done);
     });
   }
+}
+
+// One error listener per stream, however many sinks write to it (tests create
+// many; a listener each would trip Node's MaxListeners warning on stdout).
+const BROKEN = new WeakMap<NodeJS.WritableStream, boolean>();
+
+function watch(out: NodeJS.WritableStream): void {
+  if (BROKEN.has(out)) return;
+  BROKEN.set(out, false);
+  // A closed stdout (EPIPE) must not crash the builder: stop writing instead.
+  out.on('error', () => BROKEN.set(out, true));
 }
 
 /** One console line, newline included. */
