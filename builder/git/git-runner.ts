@@ -34,16 +34,18 @@ const CREDENTIAL_HELPER = `!f() { test "$1" = get || exit 0; echo username=${TOK
  * (`GIT_CONFIG_COUNT`), which never lands in `.git/config` and which git
  * trusts for `safe.directory`.
  */
-export function gitEnvironment(options: Omit<GitRunnerOptions, 'log' | 'signal'>): Record<string, string | undefined> {
+export function gitEnvironment(options: Omit<GitRunnerOptions, 'log' | 'signal'>, timeoutMs?: number): Record<string, string | undefined> {
   const config: [string, string][] = [
     // The builder runs as root; the checkout later belongs to the dev container's user.
     ['safe.directory', options.folder],
     // Never run the repository's hooks or fsmonitor as root inside the builder.
     ['core.hooksPath', '/dev/null'],
     ['core.fsmonitor', 'false'],
-    // Abort a transfer that stalls below 1 KiB/s for a minute instead of hanging until the clone timeout.
+    // Abort a transfer that stalls below 1 KiB/s. Killing git on timeout does
+    // not stop its git-remote-http child, which keeps the output pipes (and so
+    // the builder's wait) open until curl gives up: keep that within the timeout.
     ['http.lowSpeedLimit', '1024'],
-    ['http.lowSpeedTime', '60'],
+    ['http.lowSpeedTime', String(Math.min(60, Math.max(1, Math.ceil((timeoutMs ?? 60_000) / 1000))))],
   ];
   const parsed = parseRepoUrl(options.repository);
   const origin = typeof parsed === 'string' ? undefined : parsed.origin;
@@ -76,6 +78,7 @@ export function gitEnvironment(options: Omit<GitRunnerOptions, 'log' | 'signal'>
 
 /** A `Git` bound to one checkout: every call gets the same environment. */
 export function createGit(options: GitRunnerOptions): Git {
-  const env = gitEnvironment(options);
-  return (args, runOptions = {}) => run(options.log, 'git', args, { stderrLevel: 'info', ...runOptions, env, signal: options.signal });
+  return (args, runOptions = {}) => run(options.log, 'git', args, {
+    stderrLevel: 'info', ...runOptions, env: gitEnvironment(options, runOptions.timeoutMs), signal: options.signal,
+  });
 }
