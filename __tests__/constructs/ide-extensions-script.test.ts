@@ -134,6 +134,26 @@ describe('the IDE extensions start script', () => {
     expect(readFileSync(desktop, 'utf8')).toBe('{"mine":true}');
   });
 
+  it('returns while the watcher keeps running (the agent waits for the script\'s output to close)', async () => {
+    record([], {});
+    const started = Date.now();
+    await runScript({ codeServerWaitSeconds: 0, desktopWatchSeconds: 6 });
+    expect(Date.now() - started).toBeLessThan(4_000);
+    const log = path.join(home, '.cache/devcontainer-builder/vscode-desktop-extensions.log');
+    await waitFor(() => existsSync(log) && readFileSync(log, 'utf8').includes('watcher finished'), 20_000);
+  });
+
+  it('puts the machine settings back when the code-server module rewrites them at its start', async () => {
+    stub(path.join(root, 'code-server/bin/code-server'));
+    record([], { 'editor.tabSize': 4 });
+    await runScript({ settingsGuardSeconds: 6 });
+    const machine = path.join(home, '.local/share/code-server/Machine/settings.json');
+    writeFileSync(machine, '{}\n'); // what the module writes with no machine-settings input
+    const log = path.join(home, '.cache/devcontainer-builder/vscode-desktop-extensions.log');
+    await waitFor(() => existsSync(log) && readFileSync(log, 'utf8').includes('watcher finished'), 20_000);
+    expect(JSON.parse(readFileSync(machine, 'utf8'))).toEqual({ 'editor.tabSize': 4 });
+  });
+
   it('installs into a VS Code Desktop server when one appears, once', async () => {
     record(['a.one', 'b.two'], {});
     await runScript({ codeServerWaitSeconds: 0, desktopWatchSeconds: 8 });
