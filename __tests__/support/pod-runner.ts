@@ -142,6 +142,39 @@ function num(value: Json | undefined): number | undefined {
   return undefined;
 }
 
+/**
+ * Terraform `dynamic "<block>" { for_each = …, content { … } }` as cdktf
+ * writes it (`dynamic: { <block>: { for_each, content } }`): evaluates
+ * `for_each` from the test's values (a JSON list or object) and appends one
+ * `content` per element to the block list. Content referring to the iterator
+ * (`${<block>.value}`) is not supported and fails as an unmapped reference.
+ */
+function expandDynamicBlocks(block: Obj, values: Readonly<Record<string, string>>, where: string): Obj {
+  const dynamic = block['dynamic'];
+  if (dynamic === undefined || dynamic === null || typeof dynamic !== 'object' || Array.isArray(dynamic)) return block;
+  const out: Obj = { ...block };
+  delete out['dynamic'];
+  for (const [type, specs] of Object.entries(dynamic)) {
+    for (const spec of many(specs)) {
+      const forEachText = str(spec['for_each']);
+      if (forEachText === undefined) throw new PodSpecError(`${where}.dynamic.${type}: for_each must be a Terraform expression`);
+      const evaluated = interpolate(forEachText, values, `${where}.dynamic.${type}.for_each`);
+      let items: unknown;
+      try {
+        items = JSON.parse(evaluated);
+      } catch {
+        throw new PodSpecError(`${where}.dynamic.${type}.for_each: the test mapped it to ${JSON.stringify(evaluated)}, not a JSON list or object`);
+      }
+      const count = Array.isArray(items) ? items.length : items !== null && typeof items === 'object' ? Object.keys(items).length : -1;
+      if (count < 0) throw new PodSpecError(`${where}.dynamic.${type}.for_each: ${JSON.stringify(evaluated)} is not a list or object`);
+      const content = one(spec['content']);
+      if (content === undefined) throw new PodSpecError(`${where}.dynamic.${type} has no content`);
+      out[type] = [...many(out[type]), ...Array.from({ length: count }, () => content)];
+    }
+  }
+  return out;
+}
+
 /** Returns `kubernetes_deployment_v1.<name>` from a parsed `cdk.tf.json`. */
 export function findDeployment(template: unknown, name?: string): { name: string; spec: Obj } {
   const resources = (template as Obj | undefined)?.['resource'] as Obj | undefined;
@@ -249,24 +282,51 @@ export interface ResolveOptions {
   readonly secrets?: Readonly<Record<string, string>>;
   /** Which deployment. @default - the only one */
   readonly deploymentName?: string;
+  /**
+   * Env added to named containers on top of the template (container name →
+   * name → value), for builder settings the template does not expose. Each
+   * use is a deviation from the template and must say why; a name the
+   * template already sets throws (map its reference through `values` instead).
+   * @default - none
+   */
+  readonly extraEnv?: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
 /** Reads the deployment's pod template into containers and volumes, resolving every reference. */
 export function resolvePod(template: unknown, options: ResolveOptions): ResolvedPod {
   const { name, spec } = findDeployment(template, options.deploymentName);
   const podTemplate = one(one(spec['spec'])?.['template']);
-  const podSpec = one(podTemplate?.['spec']);
-  if (podSpec === undefined) throw new PodSpecError(`kubernetes_deployment_v1.${name} has no spec.template.spec`);
+  const rawPodSpec = one(podTemplate?.['spec']);
+  if (rawPodSpec === undefined) throw new PodSpecError(`kubernetes_deployment_v1.${name} has no spec.template.spec`);
   const notes: string[] = [];
   const where = (path: string) => `kubernetes_deployment_v1.${name}.${path}`;
+  const podSpec = expandDynamicBlocks(rawPodSpec, options.values, where('spec.template.spec'));
   const resolveText = (text: string, path: string) => interpolate(text, options.values, where(path));
+  // Scalars may be Terraform expressions too (`privileged = var.x == ""`).
+  const scalar = (value: Json | undefined, path: string): Json | undefined =>
+    typeof value === 'string' && value.includes('${') ? resolveText(value, path) : value;
+  const bool = (value: Json | undefined, path: string): boolean | undefined => {
+    const v = scalar(value, path);
+    if (v === true || v === 'true') return true;
+    if (v === false || v === 'false') return false;
+    if (v === undefined || v === null || v === '' || v === 'null') return undefined;
+    throw new PodSpecError(`${where(path)}: ${JSON.stringify(v)} is not a boolean`);
+  };
+  const int = (value: Json | undefined, path: string): number | undefined => {
+    const v = scalar(value, path);
+    if (v === undefined || v === null || v === '' || v === 'null') return undefined;
+    const n = num(v);
+    if (n === undefined) throw new PodSpecError(`${where(path)}: ${JSON.stringify(v)} is not a whole number`);
+    return n;
+  };
 
-  const runtimeClass = str(podSpec['runtime_class_name']);
+  const runtimeClassValue = scalar(podSpec['runtime_class_name'], 'runtime_class_name');
+  const runtimeClass = runtimeClassValue === '' || runtimeClassValue === 'null' ? undefined : str(runtimeClassValue);
   if (runtimeClass !== undefined) {
     notes.push(`runtime_class_name ${runtimeClass} ignored: Docker runs every container with its default runtime`);
   }
   for (const unsupported of ['host_network', 'host_pid', 'host_ipc', 'share_process_namespace']) {
-    if (podSpec[unsupported] === true) throw new PodSpecError(`${where(unsupported)} is not supported by the pod runner`);
+    if (bool(podSpec[unsupported], unsupported) === true) throw new PodSpecError(`${where(unsupported)} is not supported by the pod runner`);
   }
 
   const volumes: ResolvedVolume[] = many(podSpec['volume']).map((v, i) => {
@@ -280,10 +340,10 @@ export function resolvePod(template: unknown, options: ResolveOptions): Resolved
   if (volumeNames.size !== volumes.length) throw new PodSpecError(`${where('volume')}: two volumes share a name`);
 
   const podSecurity = one(podSpec['security_context']);
-  const podRunAsUser = num(podSecurity?.['run_as_user']);
-  const podRunAsGroup = num(podSecurity?.['run_as_group']);
-  const podRunAsNonRoot = podSecurity?.['run_as_non_root'] === true;
-  const fsGroup = num(podSecurity?.['fs_group']);
+  const podRunAsUser = int(podSecurity?.['run_as_user'], 'security_context.run_as_user');
+  const podRunAsGroup = int(podSecurity?.['run_as_group'], 'security_context.run_as_group');
+  const podRunAsNonRoot = bool(podSecurity?.['run_as_non_root'], 'security_context.run_as_non_root') === true;
+  const fsGroup = int(podSecurity?.['fs_group'], 'security_context.fs_group');
   const supplementalGroups = (strings(podSecurity?.['supplemental_groups']) ?? []).map(Number);
 
   const mapImage = (reference: string, path: string): string => {
@@ -292,11 +352,12 @@ export function resolvePod(template: unknown, options: ResolveOptions): Resolved
     return image;
   };
 
-  const resolveContainer = (c: Obj, kind: 'init' | 'main', path: string): ResolvedContainer => {
+  const resolveContainer = (raw: Obj, kind: 'init' | 'main', path: string): ResolvedContainer => {
+    const c = expandDynamicBlocks(raw, options.values, where(path));
     const containerName = str(c['name']);
     if (containerName === undefined) throw new PodSpecError(`${where(path)} has no name`);
     const templateImage = resolveText(str(c['image']) ?? '', `${path}.image`);
-    const restartPolicy = str(c['restart_policy']);
+    const restartPolicy = str(scalar(c['restart_policy'], `${path}.restart_policy`));
     if (restartPolicy !== undefined && kind !== 'init') {
       throw new PodSpecError(`${where(path)}: restart_policy is only valid on init containers`);
     }
@@ -311,7 +372,7 @@ export function resolvePod(template: unknown, options: ResolveOptions): Resolved
       if (secretName === undefined) throw new PodSpecError(`${where(`${path}.env_from`)}: only secret_ref is supported`);
       const prefix = str(from['prefix']) ?? '';
       const keys = Object.keys(options.secrets ?? {}).filter((k) => k.startsWith(`${secretName}/`));
-      if (keys.length === 0 && one(from['secret_ref'])?.['optional'] !== true) {
+      if (keys.length === 0 && bool(one(from['secret_ref'])?.['optional'], `${path}.env_from`) !== true) {
         throw new PodSpecError(`${where(`${path}.env_from`)}: secret ${secretName} is not mapped by the test`);
       }
       for (const key of keys) env.set(prefix + key.slice(secretName.length + 1), (options.secrets ?? {})[key] as string);
@@ -326,7 +387,7 @@ export function resolvePod(template: unknown, options: ResolveOptions): Resolved
         const key = `${resolveText(str(ref['name']) ?? '', `${path}.env[${i}]`)}/${str(ref['key']) ?? ''}`;
         const value = options.secrets?.[key];
         if (value === undefined) {
-          if (ref['optional'] === true) return;
+          if (bool(ref['optional'], `${path}.env[${i}]`) === true) return;
           throw new PodSpecError(`${where(`${path}.env[${i}]`)} (${envName}): secret ${key} is not mapped by the test`);
         }
         env.set(envName, value);
@@ -335,22 +396,28 @@ export function resolvePod(template: unknown, options: ResolveOptions): Resolved
       const raw = resolveText(str(e['value']) ?? '', `${path}.env[${i}] (${envName})`);
       env.set(envName, expandDependentEnv(raw, env));
     });
+    for (const [extraName, extraValue] of Object.entries(options.extraEnv?.[containerName] ?? {})) {
+      if (env.has(extraName)) throw new PodSpecError(`${where(path)}: extraEnv ${extraName} is already set by the template`);
+      env.set(extraName, extraValue);
+    }
     const expand = (list: string[] | undefined, field: string) =>
       list?.map((arg, i) => expandDependentEnv(resolveText(arg, `${path}.${field}[${i}]`), env));
 
     const mounts = many(c['volume_mount']).map((m, i) => {
       const volume = str(m['name']) ?? '';
-      const mountPath = str(m['mount_path']) ?? '';
+      const mountPath = resolveText(str(m['mount_path']) ?? '', `${path}.volume_mount[${i}].mount_path`);
       if (!volumeNames.has(volume)) {
         throw new PodSpecError(`${where(`${path}.volume_mount[${i}]`)}: volume ${volume} is not declared in the pod's volumes`);
       }
       if (str(m['sub_path']) !== undefined) throw new PodSpecError(`${where(`${path}.volume_mount[${i}]`)}: sub_path is not supported`);
-      return { volume, path: mountPath, readOnly: m['read_only'] === true };
+      return { volume, path: mountPath, readOnly: bool(m['read_only'], `${path}.volume_mount[${i}].read_only`) === true };
     });
 
     const security = one(c['security_context']);
-    const runAsUser = num(security?.['run_as_user']) ?? podRunAsUser;
-    const runAsGroup = num(security?.['run_as_group']) ?? podRunAsGroup;
+    const sc = `${path}.security_context`;
+    const runAsUser = int(security?.['run_as_user'], `${sc}.run_as_user`) ?? podRunAsUser;
+    const runAsGroup = int(security?.['run_as_group'], `${sc}.run_as_group`) ?? podRunAsGroup;
+    const runAsNonRoot = bool(security?.['run_as_non_root'], `${sc}.run_as_non_root`);
     const capabilities = one(security?.['capabilities']);
     const probe = one(c['startup_probe']);
     let startupProbe: ResolvedContainer['startupProbe'];
@@ -361,10 +428,10 @@ export function resolvePod(template: unknown, options: ResolveOptions): Resolved
       startupProbe = {
         command: probeCommand.map((a, i) => resolveText(a, `${path}.startup_probe.exec.command[${i}]`)),
         // Kubernetes defaults (Probe v1): initialDelay 0, period 10, failureThreshold 3, timeout 1.
-        initialDelaySeconds: num(probe['initial_delay_seconds']) ?? 0,
-        periodSeconds: num(probe['period_seconds']) ?? 10,
-        failureThreshold: num(probe['failure_threshold']) ?? 3,
-        timeoutSeconds: num(probe['timeout_seconds']) ?? 1,
+        initialDelaySeconds: int(probe['initial_delay_seconds'], `${path}.startup_probe`) ?? 0,
+        periodSeconds: int(probe['period_seconds'], `${path}.startup_probe`) ?? 10,
+        failureThreshold: int(probe['failure_threshold'], `${path}.startup_probe`) ?? 3,
+        timeoutSeconds: int(probe['timeout_seconds'], `${path}.startup_probe`) ?? 1,
       };
     }
     return {
@@ -374,14 +441,14 @@ export function resolvePod(template: unknown, options: ResolveOptions): Resolved
       templateImage,
       command: expand(strings(c['command']), 'command'),
       args: expand(strings(c['args']), 'args'),
-      workingDir: str(c['working_dir']),
+      workingDir: c['working_dir'] === undefined ? undefined : resolveText(str(c['working_dir']) ?? '', `${path}.working_dir`),
       env,
       mounts,
-      privileged: security?.['privileged'] === true,
+      privileged: bool(security?.['privileged'], `${sc}.privileged`) === true,
       user: runAsUser === undefined ? undefined : runAsGroup === undefined ? String(runAsUser) : `${runAsUser}:${runAsGroup}`,
-      runAsNonRoot: security?.['run_as_non_root'] === true || (security?.['run_as_non_root'] === undefined && podRunAsNonRoot),
-      noNewPrivileges: security?.['allow_privilege_escalation'] === false,
-      readOnlyRoot: security?.['read_only_root_filesystem'] === true,
+      runAsNonRoot: runAsNonRoot ?? podRunAsNonRoot,
+      noNewPrivileges: bool(security?.['allow_privilege_escalation'], `${sc}.allow_privilege_escalation`) === false,
+      readOnlyRoot: bool(security?.['read_only_root_filesystem'], `${sc}.read_only_root_filesystem`) === true,
       capAdd: strings(capabilities?.['add']) ?? [],
       capDrop: strings(capabilities?.['drop']) ?? [],
       startupProbe,
@@ -402,7 +469,7 @@ export function resolvePod(template: unknown, options: ResolveOptions): Resolved
     fsGroup,
     supplementalGroups,
     // Kubernetes default terminationGracePeriodSeconds is 30.
-    terminationGraceSeconds: num(podSpec['termination_grace_period_seconds']) ?? 30,
+    terminationGraceSeconds: int(podSpec['termination_grace_period_seconds'], 'termination_grace_period_seconds') ?? 30,
     notes,
   };
 }
@@ -435,7 +502,6 @@ export interface PodStartResult {
 export class PodRunner {
   readonly pod: ResolvedPod;
   private readonly log: (line: string) => void;
-  private readonly created: string[] = [];
 
   constructor(
     template: unknown,
@@ -510,7 +576,6 @@ export class PodRunner {
 
   private async startSandbox(): Promise<void> {
     const name = this.containerName('sandbox');
-    this.created.push(name);
     await docker([
       'run', '-d', '--name', name, '--hostname', this.options.name, ...this.labels({ [`${E2E_LABEL}.container`]: 'sandbox' }),
       '--network', this.options.network, '--entrypoint', 'sleep', this.options.sandboxImage, 'infinity',
@@ -575,7 +640,6 @@ export class PodRunner {
         }
       }
       await writeFile(envFile, lines.join('\n') + '\n', { mode: 0o600 });
-      this.created.push(this.containerName(c.name));
       await docker(this.dockerRunArgs(c, envFile, Object.keys(processEnv)), { env: processEnv });
       this.log(`pod-runner: started ${c.kind} container ${c.name} (${c.image})`);
     } finally {
@@ -667,7 +731,6 @@ export class PodRunner {
     }
     const all = [...this.pod.containers.map((c) => this.containerName(c.name)), this.containerName('sandbox')];
     await docker(['rm', '-f', '-v', ...all], { reject: false });
-    this.created.length = 0;
     const emptyDirs = this.pod.volumes.filter((v) => v.kind === 'emptyDir').map((v) => this.volumeName(v.name));
     if (emptyDirs.length > 0) await docker(['volume', 'rm', '-f', ...emptyDirs], { reject: false });
   }

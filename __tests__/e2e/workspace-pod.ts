@@ -1,0 +1,223 @@
+// Shared set-up of the end-to-end scenarios: a Docker bridge network on an
+// unusual subnet whose gateway is this host, the fake Coder and the git
+// server listening on that gateway, the local images, the synthesized
+// template, and a function that runs the workspace pod for one repository.
+// Everything created is registered in a cleanup list run in reverse.
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
+import { startFakeCoder, type FakeCoder, type FakeCoderOptions } from '../support/fake-coder.js';
+import { startGitServer, type FixtureRepo, type GitServer } from '../support/git-server.js';
+import { loadImageInto, prepareImages, testImages } from '../support/images.js';
+import { PodRunner, createTestNetwork, docker, sweepLeftovers, type DockerResult } from '../support/pod-runner.js';
+import { synthTemplate } from '../support/synth.js';
+
+/** Coder log source of the builder (docs/architecture.md, "Coder log source"). */
+export const BUILDER_LOG_SOURCE = '1a02c755-957a-4887-ba1f-72fa21a4ac7d';
+
+/** Names the dev container Dockerfiles of the fixtures use for the local bases. */
+export const DEV_BASE_IMAGE = 'e2e/debian:bookworm';
+export const DEV_DIND_IMAGE = 'e2e/dind:local';
+
+/** Template image references (values of `var.builder_image` / `var.dind_image` in the test). */
+const TEMPLATE_BUILDER_IMAGE = 'ghcr.io/vgijssel/devcontainer-builder:e2e';
+const TEMPLATE_DIND_IMAGE = 'docker:dind-e2e';
+
+const repoRoot = resolve(import.meta.dirname, '..', '..');
+const stubAgent = join(repoRoot, '__tests__', 'support', 'stub-agent', 'coder');
+
+export type Cleanup = () => Promise<void>;
+
+/** What every scenario needs: one per test file. */
+export interface E2eEnv {
+  readonly network: { name: string; gateway: string };
+  readonly coder: FakeCoder;
+  readonly git: GitServer;
+  readonly template: unknown;
+  readonly cleanups: Cleanup[];
+}
+
+/** Runs the cleanups in reverse order, each at most once, never throwing. */
+export async function runCleanups(cleanups: Cleanup[]): Promise<void> {
+  while (cleanups.length > 0) {
+    const cleanup = cleanups.pop() as Cleanup;
+    await cleanup().catch((e: unknown) => process.stderr.write(`[e2e] cleanup failed: ${String(e)}\n`));
+  }
+}
+
+/**
+ * Sweeps leftovers, prepares images, and starts the network and fake servers.
+ * `subnet` differs per test file so that a leftover of one never blocks another.
+ */
+export async function setUpEnv(options: { subnet: string; coder?: FakeCoderOptions }): Promise<E2eEnv> {
+  const cleanups: Cleanup[] = [];
+  await sweepLeftovers();
+  await prepareImages();
+  const template = (await synthTemplate()).json as unknown;
+  const network = await createTestNetwork(`cdk-e2e-${process.pid}-${options.subnet.split('.')[2]}`, options.subnet);
+  cleanups.push(network.remove);
+  const coder = await startFakeCoder({ host: network.gateway, agentBinary: stubAgent, ...options.coder });
+  cleanups.push(() => coder.close());
+  const git = await startGitServer({ host: network.gateway });
+  cleanups.push(() => git.close());
+  return { network, coder, git, template, cleanups };
+}
+
+/** The files of a fixture repository under __tests__/fixtures/repos/<name>, for the git server. */
+export async function fixtureFiles(name: string): Promise<Record<string, string>> {
+  const root = join(repoRoot, '__tests__', 'fixtures', 'repos', name);
+  const files: Record<string, string> = {};
+  const walk = async (dir: string): Promise<void> => {
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) await walk(path);
+      else files[relative(root, path)] = await readFile(path, 'utf8');
+    }
+  };
+  if (!(await stat(root)).isDirectory()) throw new Error(`no fixture repository ${name}`);
+  await walk(root);
+  return files;
+}
+
+/**
+ * The test's CODER_INIT_SCRIPT: what Coder's Linux bootstrap script does
+ * (coder/coder provisionersdk/scripts/bootstrap_linux.sh): download
+ * `<access URL>bin/coder-linux-<arch>` with curl, wget or busybox wget, make
+ * it executable, set CODER_AGENT_AUTH/CODER_AGENT_URL and exec `coder agent`;
+ * without any download tool it fails. One deviation: it does not `cd` into
+ * its temp dir, so the stub can report the directory the builder chose.
+ */
+export function initScript(accessUrl: string): string {
+  const url = accessUrl.endsWith('/') ? accessUrl : `${accessUrl}/`;
+  return [
+    '#!/bin/sh',
+    'set -eu',
+    'BINARY_DIR=$(mktemp -d -t coder.XXXXXX)',
+    `BINARY_URL=${url}bin/coder-linux-amd64`,
+    'if command -v curl >/dev/null 2>&1; then',
+    '  curl -fsSL --compressed "$BINARY_URL" -o "$BINARY_DIR/coder"',
+    'elif command -v wget >/dev/null 2>&1; then',
+    '  wget -q "$BINARY_URL" -O "$BINARY_DIR/coder"',
+    'elif command -v busybox >/dev/null 2>&1; then',
+    '  busybox wget -q "$BINARY_URL" -O "$BINARY_DIR/coder"',
+    'else',
+    '  echo "error: no download tool found, please install curl, wget or busybox wget"',
+    '  exit 127',
+    'fi',
+    'chmod +x "$BINARY_DIR/coder"',
+    'export CODER_AGENT_AUTH="token"',
+    `export CODER_AGENT_URL="${url}"`,
+    'exec "$BINARY_DIR/coder" agent',
+    '',
+  ].join('\n');
+}
+
+export interface WorkspaceOptions {
+  /** Unique among the pods of one test file. */
+  readonly name: string;
+  readonly repo: FixtureRepo;
+  /** @default '' (the remote's default branch) */
+  readonly branch?: string;
+  /** @default false */
+  readonly rebuild?: boolean;
+  /** The GitHub token the template passes as GH_TOKEN. @default the git server's token */
+  readonly ghToken?: string;
+  /** Builder settings the template does not expose (see PodRunnerOptions.extraEnv). */
+  readonly builderEnv?: Readonly<Record<string, string>>;
+  /** Also load the DinD image into the pod's daemon (for a dev container running its own dockerd). @default false */
+  readonly withDindBase?: boolean;
+}
+
+/** The Terraform values of the test workspace, keyed by the template's expressions. */
+export function templateValues(env: E2eEnv, options: WorkspaceOptions): Record<string, string> {
+  return {
+    'coder_agent.main.token': env.coder.token,
+    'coder_agent.main.init_script': initScript(env.coder.url),
+    'var.agent_url != "" ? var.agent_url : data.coder_workspace.me.access_url': env.coder.url,
+    'data.coder_parameter.repository.value': options.repo.url,
+    'data.coder_parameter.git_branch.value': options.branch ?? '',
+    'data.coder_parameter.rebuild.value': String(options.rebuild ?? false),
+    'data.coder_external_auth.github.access_token': options.ghToken ?? env.git.token,
+    // No registry is reachable: no cache import or export.
+    'var.cache_repo': '',
+    'var.registry_auth_secret != "" ? [1] : []': '[]',
+    'var.builder_image': TEMPLATE_BUILDER_IMAGE,
+    'var.dind_image': TEMPLATE_DIND_IMAGE,
+    // No runtime class: DinD runs privileged, as the template does then.
+    'var.runtime_class_name == ""': 'true',
+    'var.runtime_class_name != "" ? var.runtime_class_name : null': '',
+  };
+}
+
+/** Loads the local bases into the pod's DinD daemon once (its data volume is a PVC). */
+async function loadDevBases(pod: PodRunner, withDindBase: boolean): Promise<void> {
+  const container = pod.containerName('dind');
+  const has = async (image: string) =>
+    (await docker(['exec', container, 'docker', '-H', 'unix:///var/run/dind/docker.sock', 'image', 'inspect', image], { reject: false })).exitCode === 0;
+  if (!(await has(DEV_BASE_IMAGE))) await loadImageInto({ container }, testImages.debian, { as: DEV_BASE_IMAGE });
+  if (withDindBase && !(await has(DEV_DIND_IMAGE))) await loadImageInto({ container }, testImages.dind, { as: DEV_DIND_IMAGE });
+}
+
+/** A workspace pod built from the synthesized template for one fixture repository. */
+export function workspacePod(env: E2eEnv, options: WorkspaceOptions): PodRunner {
+  const pod = new PodRunner(env.template, {
+    name: `cdk-e2e-${options.name}-${process.pid}`,
+    network: env.network.name,
+    sandboxImage: testImages.debian,
+    images: { [TEMPLATE_BUILDER_IMAGE]: testImages.builder, [TEMPLATE_DIND_IMAGE]: testImages.dind },
+    values: templateValues(env, options),
+    extraEnv:
+      options.builderEnv === undefined
+        ? undefined
+        : { 'devcontainer-builder': options.builderEnv, 'devcontainer-agent': options.builderEnv },
+    afterInitContainer: async (container, runner) => {
+      if (container === 'dind') await loadDevBases(runner, options.withDindBase ?? false);
+    },
+    log: (line) => process.stderr.write(`[e2e] ${line}\n`),
+  });
+  env.cleanups.push(() => pod.destroy());
+  return pod;
+}
+
+/** Runs `docker …` against the pod's DinD daemon (from inside the sidecar). */
+export function dind(pod: PodRunner, args: readonly string[], options: { input?: string; timeoutMs?: number } = {}): Promise<DockerResult> {
+  return pod.exec('dind', ['docker', '-H', 'unix:///var/run/dind/docker.sock', ...args], { reject: false, ...options });
+}
+
+/** The dev container's id in DinD, found by the builder's id label. */
+export async function devContainerId(pod: PodRunner, workspaceFolder: string): Promise<string> {
+  const r = await dind(pod, ['ps', '-a', '-q', '--filter', `label=devcontainer-builder.workspace=${workspaceFolder}`]);
+  const ids = r.stdout.split('\n').filter(Boolean);
+  if (ids.length !== 1) throw new Error(`expected one dev container labelled for ${workspaceFolder}, found ${ids.length}: ${r.stderr}`);
+  return ids[0] as string;
+}
+
+/** Runs a command in the dev container (inside DinD). */
+export async function inDevContainer(pod: PodRunner, workspaceFolder: string, command: readonly string[], user?: string): Promise<DockerResult> {
+  const id = await devContainerId(pod, workspaceFolder);
+  return dind(pod, ['exec', ...(user === undefined ? [] : ['-u', user]), id, ...command]);
+}
+
+/** Waits (bounded) until the fake Coder holds more than `count` stub agent reports. */
+export async function waitForReports(coder: FakeCoder, count: number, timeoutMs = 180_000): Promise<Record<string, unknown>> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (coder.reports.length > count) return coder.reports[coder.reports.length - 1] as Record<string, unknown>;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`no stub agent report #${count + 1} within ${timeoutMs} ms (have ${coder.reports.length})`);
+}
+
+/** The Coder-Session-Token headers the stub agent's reports carried. */
+export function reportTokens(coder: FakeCoder): string[] {
+  return coder.requests.filter((r) => r.path === '/report').map((r) => String(r.headers['coder-session-token'] ?? ''));
+}
+
+/** The builder's log lines stored by the fake Coder under the builder's source. */
+export function coderLog(coder: FakeCoder): string[] {
+  return coder.logsFor(BUILDER_LOG_SOURCE).map((l) => l.output);
+}
+
+/** Every text the test knows to be secret must be absent from `text`. */
+export function secretsIn(text: string, secrets: readonly string[]): string[] {
+  return secrets.filter((s) => s.length > 0 && text.includes(s));
+}
