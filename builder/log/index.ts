@@ -1,5 +1,6 @@
 import { HttpCoderLogApi, type CoderRetryOptions } from './coder-api.js';
 import { CoderSink } from './coder-sink.js';
+import { sanitizeForCoder } from './coder-text.js';
 import { ConsoleSink } from './console-sink.js';
 import type { LogLevel, LogLine, LogSink } from './log-line.js';
 import { Logger } from './logger.js';
@@ -56,8 +57,8 @@ const RANK: Record<LogLevel, number> = { trace: 0, debug: 1, info: 2, warn: 3, e
 
 /**
  * The one place sinks are put together: console (always) and Coder (when
- * configured), behind one level filter and one mask, so both see the same
- * masked lines.
+ * configured), behind one level filter, one plain-text step and one mask, so
+ * both see the same masked lines.
  */
 export function createBuilderLog(options: BuilderLogOptions): BuilderLog {
   const secrets = options.coder === undefined ? options.secrets : [...options.secrets, options.coder.token];
@@ -75,8 +76,10 @@ export function createBuilderLog(options: BuilderLogOptions): BuilderLog {
     });
     sinks.push(coder);
   }
-  // One mask over the fan-out: each line is masked once, and every sink sees the same text.
-  const log = new Logger(new LevelFilterSink(new MaskingSink(new FanoutSink(sinks), mask), options.minLevel ?? 'debug'));
+  // Plain text first, so a secret split by colour codes is whole when the mask
+  // looks for it; then one mask over the fan-out: every sink sees the same text.
+  const masked = new MaskingSink(new FanoutSink(sinks), mask);
+  const log = new Logger(new LevelFilterSink(new PlainTextSink(masked), options.minLevel ?? 'debug'));
   return {
     log,
     async close(deadlineMs = 10_000) {
@@ -106,6 +109,19 @@ export class FanoutSink implements LogSink {
 
   async flush(deadlineMs?: number): Promise<void> {
     await Promise.allSettled(this.sinks.map((s) => s.flush(deadlineMs)));
+  }
+}
+
+/** Turns terminal output into plain text (see `sanitizeForCoder`): no ANSI sequences, no control characters. */
+export class PlainTextSink implements LogSink {
+  constructor(private readonly inner: LogSink) {}
+
+  write(line: LogLine): void {
+    this.inner.write({ ...line, text: sanitizeForCoder(line.text) });
+  }
+
+  flush(deadlineMs?: number): Promise<void> {
+    return this.inner.flush(deadlineMs);
   }
 }
 

@@ -24,11 +24,8 @@ export function createMasker(secrets: readonly string[]): (text: string) => stri
     if (secret.length < MIN_SECRET_LENGTH) continue;
     forms.add(secret);
     forms.add(encodeURIComponent(secret));
-    const base64 = Buffer.from(secret, 'utf8').toString('base64');
-    forms.add(base64);
-    // Padding depends on what follows in a longer encoded string; the
-    // unpadded stem still identifies the secret.
-    forms.add(base64.replace(/=+$/, ''));
+    forms.add(Buffer.from(secret, 'utf8').toString('base64'));
+    for (const stem of base64Stems(secret)) forms.add(stem);
   }
   // Longest first, so a value is masked whole before a shorter form of it.
   const ordered = [...forms].filter((f) => f.length >= MIN_SECRET_LENGTH).sort((a, b) => b.length - a.length);
@@ -65,6 +62,24 @@ export class MaskingSink implements LogSink {
   flush(deadlineMs?: number): Promise<void> {
     return this.inner.flush(deadlineMs);
   }
+}
+
+/**
+ * The secret inside a longer base64 string (`user:token` in a Basic auth
+ * header) encodes differently for each of the three byte offsets it can start
+ * at. For each, keep the characters that depend on the secret's bytes only.
+ */
+function base64Stems(secret: string): string[] {
+  const bytes = Buffer.from(secret, 'utf8');
+  const stems: string[] = [];
+  for (const offset of [0, 1, 2]) {
+    const padded = Buffer.concat([Buffer.alloc(offset), bytes]);
+    const whole = Math.floor(padded.length / 3) * 4;
+    // The first group mixes the secret with unknown bytes unless offset is 0.
+    const stem = padded.toString('base64').slice(offset === 0 ? 0 : 4, whole);
+    if (stem.length >= 8) stems.push(stem);
+  }
+  return stems;
 }
 
 function escapeRegExp(value: string): string {

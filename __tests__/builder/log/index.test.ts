@@ -70,6 +70,7 @@ describe('createBuilderLog', () => {
       `Authorization: Basic ${Buffer.from(`x-access-token:${GH_TOKEN}`).toString('base64')}`,
       `basic of the token alone ${Buffer.from(GH_TOKEN).toString('base64')}`,
       'https://alice:hunter22@registry.example.com/v2/',
+      `coloured ${GH_TOKEN.slice(0, 10)}\u001b[0m${GH_TOKEN.slice(10)}`,
     ];
     for (const text of lines) log.info(text);
     await close(3_000);
@@ -81,6 +82,8 @@ describe('createBuilderLog', () => {
     expect(streamed()[0]).toBe('env CODER_AGENT_TOKEN=***');
     expect(streamed()[2]).toBe('git clone https://***@github.com/acme/app.git');
     expect(streamed()[6]).toBe('https://***@registry.example.com/v2/');
+    expect(streamed()[7]).toBe('coloured ***');
+    expect(console.text()).toContain('INFO  coloured ***\n');
   });
 
   it('keeps printing everything on the console after Coder answers 413', async () => {

@@ -20,6 +20,14 @@ describe('createMasker', () => {
     expect(mask(`Authorization: Basic ${basic}`)).toBe('Authorization: Basic ***');
   });
 
+  it.each(['', ':', 'a:', 'ab:', 'x-access-token:'])('masks the base64 of %j + token (every byte alignment)', (prefix) => {
+    const encoded = Buffer.from(`${prefix}${GH}`).toString('base64');
+    const masked = mask(`Basic ${encoded}`);
+    expect(masked).toContain('***');
+    // At most the few characters that mix the token with its neighbours survive.
+    expect(masked.length).toBeLessThan(`Basic ${encoded}`.length - 40);
+  });
+
   it('masks credentials in URLs, also of unknown secrets', () => {
     expect(mask('git clone https://x-access-token:abc@github.com/o/r.git')).toBe('git clone https://***@github.com/o/r.git');
     expect(mask('fetch https://user@host.example/path?x=1')).toBe('fetch https://***@host.example/path?x=1');
