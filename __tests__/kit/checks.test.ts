@@ -77,7 +77,7 @@ describe('checkBuilderLogs', () => {
   it('parses agent lines of coder logs and leaves provisioner lines out', () => {
     const lines = parseAgentLogs(fixture('healthy/coder-logs.txt'));
     expect(lines.every((l) => l.agent === 'main')).toBe(true);
-    expect(lines.filter((l) => l.source === 'Dev Container')).toHaveLength(7);
+    expect(lines.filter((l) => l.source === 'Dev Container')).toHaveLength(8);
     expect(lines[3]).toMatchObject({ level: 'warn', source: 'Dev Container' });
   });
 
@@ -85,11 +85,17 @@ describe('checkBuilderLogs', () => {
     expect(checkBuilderLogs(fixture('healthy/coder-logs.txt')).state).toBe('ok');
     const verdict = checkBuilderLogs(fixture('broken-builder/coder-logs.txt'));
     expect(verdict.state).toBe('failed');
-    expect(verdict.message).toContain('Step "devcontainer up" failed');
+    expect(verdict.message).toContain('The dev container could not be built: devcontainer up failed (exit code 1)');
+  });
+
+  it('fails a workspace running in the recovery container, whose builder exited 0', () => {
+    const verdict = checkBuilderLogs(fixture('recovery/coder-logs.txt'));
+    expect(verdict.state).toBe('failed');
+    expect(verdict.message).toContain('Starting the RECOVERY container');
   });
 
   it('is pending until a line matches the success pattern, when one is given', () => {
-    expect(checkBuilderLogs(fixture('healthy/coder-logs.txt'), { successPattern: 'agent started' }).state).toBe('ok');
+    expect(checkBuilderLogs(fixture('healthy/coder-logs.txt'), { successPattern: 'The dev container [0-9a-f]+ is ready' }).state).toBe('ok');
     expect(checkBuilderLogs(fixture('healthy/coder-logs.txt'), { successPattern: 'never printed' }).state).toBe('pending');
   });
 

@@ -112,6 +112,16 @@ describe('tests/workspace-test.bats', { timeout: 300_000 }, () => {
     expect(run.calls.at(-1)).toBe('coder delete kit-test --yes');
   });
 
+  it('fails a workspace that came up in the recovery container, although everything else looks healthy', async () => {
+    const run = await runKit('recovery');
+    expect(run.exitCode).not.toBe(0);
+    for (const n of [1, 2, 3, 5, 6]) expect(tapLine(run.output, n)).toMatch(/^ok \d+ /);
+    expect(tapLine(run.output, 4)).toMatch(/^not ok 4 the builder reported success/);
+    expect(run.output).toContain('the builder logged 6 error line(s) under "Dev Container"');
+    expect(run.output).toContain('Starting the RECOVERY container (mcr.microsoft.com/devcontainers/base:bookworm)');
+    expect(run.calls.at(-1)).toBe('coder delete kit-test --yes');
+  });
+
   it('fails when the workspace build itself failed, quoting the provisioner error, and still deletes the workspace', async () => {
     const run = await runKit('build-failed');
     expect(run.exitCode).not.toBe(0);

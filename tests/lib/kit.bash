@@ -21,7 +21,8 @@ kit_defaults() {
   export WORKSPACE_TEST_NAMESPACE="${WORKSPACE_TEST_NAMESPACE:-coder-workspace}"
   export WORKSPACE_TEST_AGENT="${WORKSPACE_TEST_AGENT:-main}"
   export WORKSPACE_TEST_APPS="${WORKSPACE_TEST_APPS:-code-server}"
-  export WORKSPACE_TEST_SUCCESS_PATTERN="${WORKSPACE_TEST_SUCCESS_PATTERN:-}"
+  # The line builder/commands/up.ts logs when the dev container is up.
+  export WORKSPACE_TEST_SUCCESS_PATTERN="${WORKSPACE_TEST_SUCCESS_PATTERN-The dev container [0-9a-f]+ is ready}"
   export WORKSPACE_TEST_REBUILD="${WORKSPACE_TEST_REBUILD:-false}"
   # Timeouts (seconds). A cold dev container build takes 5-10 minutes.
   export WORKSPACE_TEST_CREATE_TIMEOUT="${WORKSPACE_TEST_CREATE_TIMEOUT:-600}"
