@@ -114,7 +114,7 @@ export async function startFakeCoder(options: FakeCoderOptions = {}): Promise<Fa
     };
 
     const bin = /^\/bin\/coder-linux-(amd64|arm64)$/.exec(path);
-    if (method === 'GET' && bin !== null) return serveBinary(res, reply);
+    if (method === 'GET' && bin !== null) return serveBinary(res, reply, () => requests.push({ method, path, status: 200, at: Date.now(), headers: req.headers, body }));
     if (method === 'POST' && path === '/report') {
       const parsed = parseJson(body);
       if (parsed === undefined) return reply(400, { message: 'Report must be JSON.' });
@@ -198,10 +198,10 @@ export async function startFakeCoder(options: FakeCoderOptions = {}): Promise<Fa
     reply(200);
   }
 
-  async function serveBinary(res: ServerResponse, reply: (status: number, payload?: unknown) => void): Promise<void> {
+  async function serveBinary(res: ServerResponse, reply: (status: number, payload?: unknown) => void, record: () => void): Promise<void> {
     if (options.agentBinary === undefined) return reply(404, { message: 'No agent binary configured.' });
     const info = await stat(options.agentBinary);
-    requests.push({ method: 'GET', path: '/bin', status: 200, at: Date.now(), headers: {}, body: '' });
+    record();
     res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': info.size });
     createReadStream(options.agentBinary).pipe(res);
   }

@@ -70,7 +70,7 @@ describe('CoderSink', () => {
     const { coder, sink } = await setup();
     const started = performance.now();
     for (let i = 0; i < 5_000; i++) sink.write(line(`quick ${i}`));
-    expect(performance.now() - started).toBeLessThan(500);
+    expect(performance.now() - started).toBeLessThan(2_000);
     expect(coder.requests).toHaveLength(0);
   });
 

@@ -83,6 +83,7 @@ describe('fake Coder', () => {
       expect(res.status).toBe(200);
       expect(await res.text()).toBe('#!/bin/sh\necho agent\n');
     }
+    expect(coder.requests.map((r) => r.path)).toEqual(['/bin/coder-linux-amd64', '/bin/coder-linux-arm64']);
     expect((await call(coder, 'POST', '/report', { user: 'vscode', agents: 1 }, null)).status).toBe(200);
     expect(coder.reports).toEqual([{ user: 'vscode', agents: 1 }]);
   });
