@@ -1,9 +1,8 @@
-import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { CoderApiError, HttpCoderLogApi } from '../../../builder/log/coder-api.js';
 import { DEV_CONTAINER_LOG_SOURCE } from '../../../builder/log/coder-source.js';
 import { startFakeCoder, type FakeCoder } from '../../support/fake-coder.js';
-import { FAST_RETRY, onCleanup } from './support.js';
+import { FAST_RETRY, closedPort, onCleanup } from './support.js';
 
 const SOURCE = DEV_CONTAINER_LOG_SOURCE;
 const entry = (output: string) => ({ created_at: new Date().toISOString(), output, level: 'info' as const });
@@ -12,14 +11,6 @@ async function fake(options: Parameters<typeof startFakeCoder>[0] = {}): Promise
   const coder = await startFakeCoder(options);
   onCleanup(() => coder.close());
   return coder;
-}
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 describe('HttpCoderLogApi', () => {

@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { afterEach } from 'vitest';
 import type { CoderRetryOptions } from '../../../builder/log/coder-api.js';
 import type { LogLevel, LogLine } from '../../../builder/log/log-line.js';
@@ -33,4 +34,13 @@ export async function waitFor(condition: () => boolean, timeoutMs = 5_000, what 
 
 export function line(text: string, level: LogLevel = 'info'): LogLine {
   return { time: new Date(), level, text };
+}
+
+/** A loopback port nothing listens on (bound, then released). */
+export async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }
