@@ -9,7 +9,7 @@ import type { Agent } from './coder/agent.js';
 import { Metadata, type MetadataItem } from './coder/metadata.js';
 import { DindSidecar } from './dind-sidecar.js';
 import { builderEnv, DOCKER_CONFIG_DIR, registryCondition, type BuilderSettings } from './builder-env.js';
-import { assertUniqueNames, renderEnv, renderMounts, splitConditional, withDynamic, type EnvVar, type PodVolume, type VolumeMount } from './pod-spec.js';
+import { assertUniqueNames, nullIfEmpty, renderEnv, renderMounts, splitConditional, withDynamic, type EnvVar, type PodVolume, type VolumeMount } from './pod-spec.js';
 import type { WorkspacePvc } from './workspace-pvc.js';
 import { requireProps } from './require-props.js';
 
@@ -108,7 +108,7 @@ export class DevcontainerDeployment extends Construct {
         template: {
           metadata: { labels: props.labels, annotations: props.annotations },
           spec: {
-            runtimeClassName: runtimeClass(props.runtimeClassName),
+            runtimeClassName: nullIfEmpty(props.runtimeClassName),
             terminationGracePeriodSeconds: props.terminationGracePeriodSeconds ?? 60,
             affinity: {
               podAntiAffinity: {
@@ -235,12 +235,6 @@ const BUILDER_SECURITY_CONTEXT = { privileged: false, allowPrivilegeEscalation: 
 // The builder only drives the CLI and `docker exec`; the dev container's
 // load lands on the sidecar, which carries the workspace's CPU and memory.
 const BUILDER_RESOURCES = { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '1Gi' } };
-
-function runtimeClass(name: string | undefined): string | undefined {
-  if (name === undefined) return undefined;
-  if (Token.isUnresolved(name)) return `\${${name} != "" ? ${name} : null}`;
-  return name === '' ? undefined : name;
-}
 
 function validate(props: DevcontainerDeploymentProps): void {
   for (const [key, value] of Object.entries(props.selectorLabels)) {

@@ -1,3 +1,5 @@
+import { Token } from 'cdktf';
+
 /**
  * Small pod-spec vocabulary shared by the constructs: environment variables,
  * volume mounts and volumes that may be present only when a Terraform
@@ -50,6 +52,17 @@ export interface IMountable {
 }
 
 type Conditional = { readonly when?: string };
+
+/**
+ * An optional name for a Kubernetes field where empty means "not set": a
+ * literal empty string becomes undefined, and a Terraform reference becomes
+ * an expression that yields null when the value is empty at plan time.
+ */
+export function nullIfEmpty(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (Token.isUnresolved(value)) return `\${${value} != "" ? ${value} : null}`;
+  return value === '' ? undefined : value;
+}
 
 /**
  * Splits items into static blocks and `dynamic` blocks.

@@ -2,7 +2,7 @@ import { Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { PersistentVolumeClaimV1 } from '@cdktf/provider-kubernetes/lib/persistent-volume-claim-v1/index.js';
 import { Metadata, type MetadataItem } from './coder/metadata.js';
-import type { IMountable, PodVolume, VolumeMount } from './pod-spec.js';
+import { nullIfEmpty, type IMountable, type PodVolume, type VolumeMount } from './pod-spec.js';
 import { requireProps } from './require-props.js';
 
 /** Properties of {@link WorkspacePvc}. */
@@ -89,7 +89,7 @@ export class WorkspacePvc extends Construct implements IMountable {
       },
       spec: {
         accessModes: this.accessModes,
-        storageClassName: storageClass(props.storageClassName),
+        storageClassName: nullIfEmpty(props.storageClassName),
         resources: { requests: { storage: `${size}Gi` } },
       },
       waitUntilBound: false,
@@ -115,13 +115,6 @@ export class WorkspacePvc extends Construct implements IMountable {
   public asVolumeMount(): VolumeMount {
     return { name: this.volumeName, mountPath: this.mountPath };
   }
-}
-
-function storageClass(name: string | undefined): string | undefined {
-  if (name === undefined) return undefined;
-  // A variable's value is known only at plan time: null lets Kubernetes pick the default class.
-  if (Token.isUnresolved(name)) return `\${${name} != "" ? ${name} : null}`;
-  return name === '' ? undefined : name;
 }
 
 function validate(props: WorkspacePvcProps): void {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { assertUniqueNames, renderEnv, renderMounts, withDynamic } from '../../constructs/pod-spec.js';
+import { assertUniqueNames, nullIfEmpty, renderEnv, renderMounts, withDynamic } from '../../constructs/pod-spec.js';
+import { resolve, testStack, variable } from './helpers.js';
 
 describe('pod-spec rendering', () => {
   it('renders unconditional env vars as static blocks and conditional ones as dynamic blocks', () => {
@@ -27,6 +28,14 @@ describe('pod-spec rendering', () => {
 
   it('leaves a body without conditional items free of a dynamic key', () => {
     expect(withDynamic({ a: 1 }, 'env', [])).toEqual({ a: 1 });
+  });
+
+  it('leaves optional names unset when empty, and decides at plan time for references', () => {
+    expect(nullIfEmpty(undefined)).toBeUndefined();
+    expect(nullIfEmpty('')).toBeUndefined();
+    expect(nullIfEmpty('sysbox-runc')).toBe('sysbox-runc');
+    const stack = testStack();
+    expect(resolve(stack, nullIfEmpty(variable(stack, 'x')))).toBe('${var.x != "" ? var.x : null}');
   });
 
   it('fails when a name repeats', () => {
