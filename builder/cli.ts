@@ -41,19 +41,37 @@ export interface CliIo {
   readonly stderr: NodeJS.WritableStream;
   /** Aborts the command (SIGTERM/SIGINT). */
   readonly signal: AbortSignal;
+  /** @default - see {@link devcontainerBin} */
+  readonly devcontainerBin?: string;
+}
+
+/** The project root: the nearest folder above this file holding package.json. */
+function packageRoot(): string | undefined {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 4; i++) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
+    dir = path.dirname(dir);
+  }
+  return undefined;
 }
 
 /** The version from version.txt (the builder image's), else package.json. */
 export function builderVersion(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 4; i++) {
-    const versionFile = path.join(dir, 'version.txt');
-    if (existsSync(versionFile)) return readFileSync(versionFile, 'utf8').trim();
-    const packageFile = path.join(dir, 'package.json');
-    if (existsSync(packageFile)) return (JSON.parse(readFileSync(packageFile, 'utf8')) as { version?: string }).version ?? 'unknown';
-    dir = path.dirname(dir);
-  }
-  return 'unknown';
+  const root = packageRoot();
+  if (!root) return 'unknown';
+  const versionFile = path.join(root, 'version.txt');
+  if (existsSync(versionFile)) return readFileSync(versionFile, 'utf8').trim();
+  return (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version?: string }).version ?? 'unknown';
+}
+
+/**
+ * The Dev Containers CLI pinned in package.json (node_modules/.bin), so the
+ * builder runs the version its parsing was tested against; else `devcontainer` on PATH.
+ */
+export function devcontainerBin(): string {
+  const root = packageRoot();
+  const pinned = root ? path.join(root, 'node_modules', '.bin', 'devcontainer') : undefined;
+  return pinned && existsSync(pinned) ? pinned : 'devcontainer';
 }
 
 /**
@@ -94,11 +112,13 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   log.info(`devcontainer-builder ${builderVersion()} ${command}`);
   let code = 0;
   try {
-    await COMMANDS[command]({ config, log, signal: io.signal });
+    await COMMANDS[command]({ config, log, signal: io.signal, devcontainerBin: io.devcontainerBin ?? devcontainerBin() });
     if (io.signal.aborted) log.info('Stopped by a signal.');
   } catch (error) {
     code = 1;
-    if (isBuilderError(error)) {
+    if (io.signal.aborted) {
+      log.warn(`${command} was stopped by a signal before it finished.`);
+    } else if (isBuilderError(error)) {
       code = error.exitCode;
       log.error(`✘ ${command} failed in step "${error.step}": ${error.message}`);
       if (error.lastLines.length > 0) {

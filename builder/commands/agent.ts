@@ -5,7 +5,7 @@ import { run } from '../process.js';
 import { idLabelFor, upArgs } from '../devcontainer/args.js';
 import { describeFailure } from '../devcontainer/failure.js';
 import { runDevcontainerCli } from '../devcontainer/run-cli.js';
-import { startAgent, type RunningAgent } from '../steps/start-agent.js';
+import { startAgent, stopLeftoverAgent, type AgentExit, type RunningAgent } from '../steps/start-agent.js';
 import { waitForDocker } from '../steps/wait-for-docker.js';
 import type { CommandContext } from './context.js';
 import { readState, type BuilderState } from './state.js';
@@ -38,43 +38,46 @@ export async function agentCommand(ctx: CommandContext, policy: AgentPolicy = {}
 
   let failures = 0;
   let lastLines: readonly string[] = [];
-  while (!signal.aborted) {
-    const target = await ensureRunning(ctx);
-    const agentStarted = performance.now();
-    const agent = await startAgent({
-      log,
-      containerId: target.containerId,
-      remoteUser: target.remoteUser,
-      remoteWorkspaceFolder: target.remoteWorkspaceFolder,
-      workspaceFolder: config.workspaceFolder,
-      agentUrl: config.agentUrl,
-      agentToken: config.agentToken,
-      initScript: config.initScript,
-      viaDevcontainer: !target.fallback,
-      dockerHost: config.dockerHost,
-      devcontainerBin: ctx.devcontainerBin,
-    });
-    const ended = await untilExitOrAbort(agent, signal);
-    if (ended === 'aborted') {
-      await shutdown(ctx, agent, target.containerId, policy.stopTimeoutSeconds ?? 10);
-      return;
+  let containerId: string | undefined;
+  let agent: RunningAgent | undefined;
+  try {
+    while (!signal.aborted) {
+      const target = await ensureRunning(ctx);
+      containerId = target.containerId;
+      const agentStarted = performance.now();
+      agent = await startAgent({
+        log,
+        containerId: target.containerId,
+        remoteUser: target.remoteUser,
+        remoteWorkspaceFolder: target.remoteWorkspaceFolder,
+        workspaceFolder: config.workspaceFolder,
+        agentUrl: config.agentUrl,
+        agentToken: config.agentToken,
+        initScript: config.initScript,
+        viaDevcontainer: !target.fallback,
+        dockerHost: config.dockerHost,
+        devcontainerBin: ctx.devcontainerBin,
+      });
+      const ended = await untilExitOrAbort(agent, signal);
+      if (ended === 'aborted') break;
+      agent = undefined;
+      const ranMs = Math.round(performance.now() - agentStarted);
+      lastLines = ended.lastLines;
+      if (ranMs >= healthyAfterMs) failures = 0;
+      if (failures >= delays.length) {
+        throw new AgentError(`The Coder agent kept exiting (last: ${ended.reason}; ${delays.length} restarts): giving up so Kubernetes restarts this container.`, { lastLines });
+      }
+      const delay = delays[failures]!;
+      failures += 1;
+      log.warn(`The Coder agent ${ended.reason} after ${formatDuration(ranMs)}; restart ${failures} of ${delays.length} in ${formatDuration(delay)}.`);
+      for (const line of ended.lastLines.slice(-10)) log.warn(`  | ${line}`);
+      await sleep(delay, undefined, { signal }).catch(() => undefined);
     }
-    const ranMs = Math.round(performance.now() - agentStarted);
-    lastLines = ended.lastLines;
-    if (ranMs >= healthyAfterMs) failures = 0;
-    if (failures >= delays.length) break;
-    const delay = delays[failures]!;
-    failures += 1;
-    log.warn(`The Coder agent exited (code ${ended.exitCode ?? 'unknown'}) after ${formatDuration(ranMs)}; restart ${failures} of ${delays.length} in ${formatDuration(delay)}.`);
-    for (const line of ended.lastLines.slice(-10)) log.warn(`  | ${line}`);
-    try {
-      await sleep(delay, undefined, { signal });
-    } catch {
-      return;
-    }
+  } catch (error) {
+    // A signal cancels whatever ran; that is a stop, not a failure.
+    if (!signal.aborted) throw error;
   }
-  if (signal.aborted) return;
-  throw new AgentError(`The Coder agent kept exiting (${delays.length} restarts): giving up so Kubernetes restarts this container.`, { lastLines });
+  await shutdown(ctx, agent, containerId, policy.stopTimeoutSeconds ?? 10);
 }
 
 interface Target {
@@ -114,7 +117,7 @@ async function ensureRunning(ctx: CommandContext): Promise<Target> {
   return { containerId: up.result.containerId, remoteUser: up.result.remoteUser, remoteWorkspaceFolder: up.result.remoteWorkspaceFolder, fallback };
 }
 
-async function untilExitOrAbort(agent: RunningAgent, signal: AbortSignal): Promise<'aborted' | { exitCode: number | undefined; lastLines: readonly string[] }> {
+async function untilExitOrAbort(agent: RunningAgent, signal: AbortSignal): Promise<'aborted' | AgentExit> {
   if (signal.aborted) return 'aborted';
   let onAbort: () => void = () => {};
   const aborted = new Promise<'aborted'>((resolve) => {
@@ -129,10 +132,15 @@ async function untilExitOrAbort(agent: RunningAgent, signal: AbortSignal): Promi
 }
 
 /** SIGTERM: stop the agent, then the dev container, so nothing is lost. */
-async function shutdown(ctx: CommandContext, agent: RunningAgent, containerId: string, stopTimeoutSeconds: number): Promise<void> {
+async function shutdown(ctx: CommandContext, agent: RunningAgent | undefined, containerId: string | undefined, stopTimeoutSeconds: number): Promise<void> {
   const { config, log } = ctx;
+  if (containerId === undefined) {
+    log.info('Stopped before the dev container was found.');
+    return;
+  }
   log.info('Stopping: the Coder agent first, then the dev container.');
-  await agent.stop();
+  if (agent) await agent.stop();
+  else await stopLeftoverAgent({ log, containerId, dockerHost: config.dockerHost }).catch(() => undefined);
   await run(log, 'docker', ['stop', '-t', String(stopTimeoutSeconds), containerId], {
     env: config.dockerHost ? { DOCKER_HOST: config.dockerHost } : undefined,
     timeoutMs: (stopTimeoutSeconds + 10) * 1000,

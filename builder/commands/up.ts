@@ -31,8 +31,7 @@ export async function upCommand(ctx: CommandContext): Promise<UpOutcome> {
   const timings: Record<string, number> = {};
   const previous = await readState(config.stateDir);
 
-  const docker = await waitForDocker({ log, dockerHost: config.dockerHost, timeoutMs: config.timeouts.dockerWaitMs, signal });
-  log.info(`Docker ${docker.serverVersion} is ready`);
+  await waitForDocker({ log, dockerHost: config.dockerHost, timeoutMs: config.timeouts.dockerWaitMs, signal });
 
   const checkedOut = await log.time('Checkout', () => checkout({
     log, repository: config.repository, branch: config.branch, folder: config.workspaceFolder,
@@ -43,6 +42,11 @@ export async function upCommand(ctx: CommandContext): Promise<UpOutcome> {
   try {
     const common = { log, workspaceFolder: config.workspaceFolder, dockerHost: config.dockerHost, timeoutMs: config.timeouts.upMs, signal, devcontainerBin: ctx.devcontainerBin };
     if (previous?.fallback) log.info('The last start ended in the recovery container: trying the dev container again.');
+    // Lifecycle commands run as the remote user and must find the checkout
+    // theirs. When it may not be (fresh clone, new or replaced container),
+    // `up` stops before them, the checkout is chowned, then they run; on a
+    // plain restart one `up` does everything.
+    const mayNeedChown = checkedOut.value.freshClone || !previous?.ownedBy || previous.fallback || config.rebuild;
     const up = await log.time('Dev container', () => devcontainerUp({
       ...common,
       previousFingerprint: previous?.fingerprint,
@@ -50,18 +54,20 @@ export async function upCommand(ctx: CommandContext): Promise<UpOutcome> {
       rebuild: config.rebuild || previous?.fallback === true,
       cacheFrom: config.cacheFrom,
       cacheTo: config.cacheTo,
-      skipPostCreate: true,
+      skipPostCreate: mayNeedChown,
     }));
     timings.build = up.value.timings.buildMs;
     timings.start = up.value.timings.startMs;
+    timings.lifecycle = up.value.timings.lifecycleMs;
 
     const owner = up.value.remoteUser;
-    if (checkedOut.value.freshClone || previous?.ownedBy !== owner || up.value.replaced) {
+    if (mayNeedChown || previous?.ownedBy !== owner) {
       await fixOwnership({ log, containerId: up.value.containerId, remoteUser: owner, folder: up.value.remoteWorkspaceFolder, dockerHost: config.dockerHost, signal });
     }
-
-    const lifecycle = await log.time('Lifecycle commands', () => runLifecycleCommands(common));
-    timings.lifecycle = lifecycle.ms;
+    if (mayNeedChown) {
+      const lifecycle = await log.time('Lifecycle commands', () => runLifecycleCommands(common));
+      timings.lifecycle = lifecycle.ms;
+    }
 
     await installExtensions({ log, workspaceFolder: config.workspaceFolder, containerId: up.value.containerId, remoteUser: owner, dockerHost: config.dockerHost, devcontainerBin: ctx.devcontainerBin, signal });
 

@@ -8,6 +8,8 @@ export interface CliTimings {
   readonly buildMs: number;
   /** Time spent creating and starting the container. */
   readonly startMs: number;
+  /** Time spent in lifecycle commands (from their progress events, as they arrived). */
+  readonly lifecycleMs: number;
 }
 
 /**
@@ -21,6 +23,8 @@ export class CliOutput {
   private readonly tail: string[] = [];
   private buildMs = 0;
   private startMs = 0;
+  private lifecycleMs = 0;
+  private readonly lifecycleStarted = new Map<string, number>();
   private failedLifecycleStep: string | undefined;
   private runningLifecycleStep: string | undefined;
   private buildStarted = false;
@@ -36,9 +40,9 @@ export class CliOutput {
     const event = parseEventLine(line);
     switch (event.type) {
       case 'plain':
-        // Stack frames of the CLI's own errors: useful on stdout, noise in a failure message.
-        if (/^\s+at /.test(event.text)) this.emit('debug', event.text);
-        else this.emit('info', event.text);
+        // Stack traces and debug dumps of the CLI's caught errors: the JSON
+        // events and the result line already say what matters.
+        this.emit('debug', event.text);
         return;
       case 'raw': {
         const level = cliLevelToCoder(event.level);
@@ -74,6 +78,13 @@ export class CliOutput {
       case 'progress': {
         this.flushRaw();
         const step = lifecycleStepOf(event.name) ?? event.name;
+        if (event.status !== 'running') {
+          const began = this.lifecycleStarted.get(step);
+          if (began !== undefined) this.lifecycleMs += Math.round(performance.now() - began);
+          this.lifecycleStarted.delete(step);
+        } else if (!this.lifecycleStarted.has(step)) {
+          this.lifecycleStarted.set(step, performance.now());
+        }
         if (event.status === 'running') {
           this.runningLifecycleStep = step;
           this.emit('info', event.stepDetail ? `${step}: ${event.stepDetail}` : `${step}: running`, false);
@@ -95,7 +106,7 @@ export class CliOutput {
 
   /** Durations from `start`/`stop` events. */
   get timings(): CliTimings {
-    return { buildMs: this.buildMs, startMs: this.startMs };
+    return { buildMs: this.buildMs, startMs: this.startMs, lifecycleMs: this.lifecycleMs };
   }
 
   /**

@@ -42,7 +42,7 @@ export interface DevcontainerUpResult extends UpSuccess {
   readonly cache: CachePlan;
   /** An image was built in this run (so there is something to push to the cache). */
   readonly built: boolean;
-  readonly timings: { readonly buildMs: number; readonly startMs: number; readonly totalMs: number };
+  readonly timings: { readonly buildMs: number; readonly startMs: number; readonly lifecycleMs: number; readonly totalMs: number };
 }
 
 /**

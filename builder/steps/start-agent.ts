@@ -1,14 +1,14 @@
-import { randomUUID } from 'node:crypto';
 import { AgentError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { ProcessError, run } from '../process.js';
 import { idLabelFor } from '../devcontainer/args.js';
 import { agentBinaryUrl, coderArch, downloadAgentBinary } from './agent-binary.js';
 
-/** Where the running agent's pid and start id are kept, inside the dev container. */
+/**
+ * Where the running agent's pid and start time are kept, inside the dev
+ * container (`<pid> <starttime>`; starttime is field 22 of /proc/<pid>/stat).
+ */
 export const AGENT_PID_FILE = '/tmp/.devcontainer-builder-agent.pid';
-/** Environment marker proving a pid is still the agent the pid file names. */
-export const AGENT_ID_ENV = 'DEVCONTAINER_BUILDER_AGENT_ID';
 /** Where a downloaded agent binary is copied into the dev container. */
 export const AGENT_BINARY_PATH = '/tmp/.devcontainer-builder-coder';
 
@@ -36,35 +36,47 @@ export interface StartAgentOptions {
   readonly devcontainerBin?: string;
 }
 
+/** How the agent (or its exec client) ended. */
+export interface AgentExit {
+  readonly exitCode: number | undefined;
+  /** Why, in words: an exit code, a signal, or a failure to start. */
+  readonly reason: string;
+  readonly lastLines: readonly string[];
+}
+
 /** A started agent. */
 export interface RunningAgent {
   /** Resolves with the exit code when the agent (or the exec client) ends. */
-  readonly exited: Promise<{ exitCode: number | undefined; lastLines: readonly string[] }>;
+  readonly exited: Promise<AgentExit>;
   /** Stop the agent inside the container and the exec client. Never throws. */
   stop(): Promise<void>;
 }
 
 // Runs in the container as the remote user. The token is the first stdin
 // line (never argv); the rest of stdin is the script that execs the agent,
-// so this shell's pid becomes the agent's pid.
+// so this shell's pid becomes the agent's pid. Only shell built-ins: the
+// image may have nothing else.
 const LAUNCHER = [
   'IFS= read -r CODER_AGENT_TOKEN || exit 97',
   'export CODER_AGENT_TOKEN',
-  `echo "$$ $${AGENT_ID_ENV}" > ${AGENT_PID_FILE} || exit 98`,
+  'read -r stat < /proc/$$/stat; set -- $stat',
+  `echo "$$ \${22}" > ${AGENT_PID_FILE} || exit 98`,
   'exec sh -s',
 ].join('\n');
 
 // Runs in the container as root. Kills the agent named in the pid file only
-// if that pid still carries the matching id in its environment (pids are
-// reused after the dev container restarts).
+// if that pid still has the recorded start time: pids are reused after the
+// dev container restarts. (/proc/<pid>/stat is readable without
+// CAP_SYS_PTRACE, unlike another user's /proc/<pid>/environ.)
 const STOP_LEFTOVER = [
   `f=${AGENT_PID_FILE}`,
   '[ -f "$f" ] || exit 0',
-  'read -r pid id < "$f"',
+  'read -r pid started < "$f"',
   'rm -f "$f"',
   'case "$pid" in ""|*[!0-9]*) exit 0;; esac',
-  '[ -r "/proc/$pid/environ" ] || exit 0',
-  `tr '\\000' '\\n' < "/proc/$pid/environ" | grep -qx "${AGENT_ID_ENV}=$id" || exit 0`,
+  'read -r stat < "/proc/$pid/stat" 2>/dev/null || exit 0',
+  'set -- $stat',
+  '[ "${22}" = "$started" ] || exit 0',
   'echo "Stopping the Coder agent started earlier (pid $pid)"',
   'kill -TERM "$pid" 2>/dev/null || exit 0',
   'i=0; while kill -0 "$pid" 2>/dev/null && [ "$i" -lt 10 ]; do sleep 1; i=$((i+1)); done',
@@ -102,12 +114,10 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     script = `export CODER_AGENT_AUTH="${authTypeOf(options.initScript)}"\nexec ${AGENT_BINARY_PATH} agent\n`;
   }
 
-  const agentId = randomUUID();
   const agentEnv: Record<string, string> = {
     CODER_AGENT_URL: options.agentUrl,
     // The builder manages the dev container; the agent must not start its own.
     CODER_AGENT_DEVCONTAINERS_ENABLE: 'false',
-    [AGENT_ID_ENV]: agentId,
   };
   const [file, args] = options.viaDevcontainer
     ? [options.devcontainerBin ?? 'devcontainer', [
@@ -132,8 +142,12 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     onLine: (line) => log.debug(line),
     reject: false,
   }).then(
-    (r) => ({ exitCode: r.exitCode as number | undefined, lastLines: r.tail }),
-    (error: unknown) => ({ exitCode: error instanceof ProcessError ? error.exitCode : undefined, lastLines: error instanceof ProcessError ? error.tail : [] }),
+    (r): AgentExit => ({ exitCode: r.exitCode, reason: `exited with code ${r.exitCode}`, lastLines: r.tail }),
+    (error: unknown): AgentExit => ({
+      exitCode: error instanceof ProcessError ? error.exitCode : undefined,
+      reason: error instanceof Error ? error.message : String(error),
+      lastLines: error instanceof ProcessError ? error.tail : [],
+    }),
   );
 
   return {
