@@ -30,7 +30,10 @@ export interface FakeCoderOptions {
   readonly port?: number;
   /** @default - a random UUID */
   readonly token?: string;
-  /** Answer 401 to a valid token for this long after start. @default 0 */
+  /**
+   * Answer 401 to a valid token for this long, counted from the first API
+   * request (not from start, so a slow machine still sees the window). @default 0
+   */
   readonly unauthorizedForMs?: number;
   /** Bytes of output all sources of the agent may store together. @default 1_048_576 */
   readonly limitBytes?: number;
@@ -86,7 +89,7 @@ const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 export async function startFakeCoder(options: FakeCoderOptions = {}): Promise<FakeCoder> {
   const token = options.token ?? randomUUID();
   const limitBytes = options.limitBytes ?? 1_048_576;
-  const started = Date.now();
+  let firstApiRequest: number | undefined;
   const sources = new Map<string, { id: string; display_name: string; icon: string }>();
   const logs = new Map<string, StoredLog[]>();
   const requests: RecordedRequest[] = [];
@@ -126,7 +129,8 @@ export async function startFakeCoder(options: FakeCoderOptions = {}): Promise<Fa
     const given = req.headers['coder-session-token'];
     if (typeof given !== 'string' || given === '') return reply(401, { message: 'Coder-Session-Token must be provided.' });
     if (!UUID.test(given)) return reply(401, { message: 'Workspace agent token invalid.' });
-    if (given !== token || Date.now() - started < (options.unauthorizedForMs ?? 0)) {
+    firstApiRequest ??= Date.now();
+    if (given !== token || Date.now() - firstApiRequest < (options.unauthorizedForMs ?? 0)) {
       return reply(401, {
         message: 'Workspace agent not authorized.',
         detail: 'The agent cannot authenticate until the workspace provision job has been completed.',
