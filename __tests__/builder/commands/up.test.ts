@@ -1,0 +1,138 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { upCommand } from '../../../builder/commands/up.js';
+import { readState } from '../../../builder/commands/state.js';
+import { DevcontainerUpError } from '../../../builder/errors.js';
+import { replay, World } from './harness.js';
+
+const SUCCESS_RULES = [
+  replay('up', 'success'),
+  { tool: 'devcontainer' as const, args: ['run-user-commands'], stdout: '{"outcome":"success"}' },
+];
+
+describe('upCommand with fake docker and devcontainer', () => {
+  let world: World;
+  afterEach(() => world?.remove());
+
+  it('fresh clone: up without lifecycle, chown to the remote user, lifecycle, state written', async () => {
+    world = new World();
+    world.script(SUCCESS_RULES);
+    const outcome = await upCommand(world.context('up'));
+
+    const calls = world.recordedCalls();
+    const up = calls.find((c) => c.tool === 'devcontainer' && c.args[0] === 'up')!;
+    expect(up.args).toEqual(expect.arrayContaining(['--workspace-folder', world.folder, '--id-label', `devcontainer-builder.workspace=${world.folder}`, '--log-format', 'json', '--skip-post-create']));
+    expect(up.args).not.toContain('--remove-existing-container');
+    expect(up.args).not.toContain('--cache-to');
+    const order = calls.map((c) => `${c.tool} ${c.args[0]}${c.args.includes('chown') ? ' chown' : ''}`);
+    expect(order.indexOf('docker exec chown')).toBeGreaterThan(order.indexOf('devcontainer up'));
+    expect(order.indexOf('devcontainer run-user-commands')).toBeGreaterThan(order.indexOf('docker exec chown'));
+    expect(calls.find((c) => c.args.includes('chown'))!.args).toEqual(['exec', '-u', 'root', expect.stringMatching(/^[0-9a-f]{64}$/), 'chown', '-R', '--', 'vscode:', '/workspaces/success']);
+
+    const state = await readState(path.join(world.workspaces, '.devcontainer-builder'));
+    expect(state).toMatchObject({ containerId: outcome.state.containerId, remoteUser: 'vscode', remoteWorkspaceFolder: '/workspaces/success', fallback: false, ownedBy: 'vscode' });
+    expect(state?.fingerprint).toMatch(/^sha256:/);
+    expect(world.sink.texts.some((t) => t.startsWith('Timing: checkout '))).toBe(true);
+    expect(world.sink.texts).toContain('Cache: no cache to read from; not writing one (DEVCONTAINER_CACHE_TO is not set).');
+  });
+
+  it('restart: one up with lifecycle, no chown; a changed configuration or DEVCONTAINER_REBUILD recreates the container', async () => {
+    world = new World();
+    world.script(SUCCESS_RULES);
+    await upCommand(world.context('up'));
+
+    world.script(SUCCESS_RULES);
+    await upCommand(world.context('up'));
+    let calls = world.recordedCalls();
+    let up = calls.find((c) => c.args[0] === 'up')!;
+    expect(up.args).not.toContain('--skip-post-create');
+    expect(up.args).not.toContain('--remove-existing-container');
+    expect(calls.some((c) => c.args.includes('chown'))).toBe(false);
+    expect(calls.some((c) => c.args[0] === 'run-user-commands')).toBe(false);
+
+    const file = path.join(world.folder, '.devcontainer', 'devcontainer.json');
+    writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), postCreateCommand: 'npm ci' }));
+    world.script(SUCCESS_RULES);
+    await upCommand(world.context('up'));
+    expect(world.recordedCalls().find((c) => c.args[0] === 'up')!.args).toContain('--remove-existing-container');
+    expect(world.sink.texts).toContain('The dev container configuration changed since the last build: the dev container is recreated.');
+
+    world.script(SUCCESS_RULES);
+    await upCommand(world.context('up', { DEVCONTAINER_REBUILD: 'true' }));
+    calls = world.recordedCalls();
+    up = calls.find((c) => c.args[0] === 'up')!;
+    expect(up.args).toEqual(expect.arrayContaining(['--remove-existing-container', '--skip-post-create']));
+  });
+
+  it('passes cache images and, with the docker buildx driver, pushes the built image instead of --cache-to', async () => {
+    world = new World();
+    const buildEvents = [
+      '{"type":"start","level":3,"timestamp":1000,"text":"Run: docker buildx build --load -t vsc-sample-123 ."}',
+      '{"type":"stop","level":3,"timestamp":4000,"text":"Run: docker buildx build --load -t vsc-sample-123 .","startTimestamp":1000}',
+    ].join('\n');
+    world.script([
+      { tool: 'docker', args: ['buildx', 'version'], stdout: 'github.com/docker/buildx v0.17.1' },
+      { tool: 'docker', args: ['buildx', 'inspect'], stdout: 'Name: default\nDriver: docker\n' },
+      { tool: 'docker', args: ['inspect', '--format'], stdout: 'vsc-sample-123' },
+      { tool: 'devcontainer', args: ['up'], stderr: buildEvents, stdout: '{"outcome":"success","containerId":"c0ffee","remoteUser":"root","remoteWorkspaceFolder":"/workspaces/sample"}' },
+      { tool: 'devcontainer', args: ['run-user-commands'], stdout: '{"outcome":"success"}' },
+    ]);
+    const outcome = await upCommand(world.context('up', { DEVCONTAINER_CACHE_FROM: 'reg.example/cache,reg.example/other', DEVCONTAINER_CACHE_TO: 'reg.example/cache' }));
+    const calls = world.recordedCalls();
+    const up = calls.find((c) => c.args[0] === 'up')!;
+    expect(up.args.join(' ')).toContain('--cache-from reg.example/cache --cache-from reg.example/other');
+    expect(up.args).not.toContain('--cache-to');
+    expect(calls.filter((c) => c.tool === 'docker').map((c) => c.args.join(' '))).toEqual(expect.arrayContaining(['tag vsc-sample-123 reg.example/cache', 'push reg.example/cache']));
+    expect(outcome.timings.build).toBe(3000);
+    // root needs no chown
+    expect(calls.some((c) => c.args.includes('chown'))).toBe(false);
+  });
+
+  it('fails naming postCreateCommand and its last output lines', async () => {
+    world = new World();
+    world.script([replay('up', 'success'), replay('run-user-commands', 'run-user-commands-failure')]);
+    const error = await upCommand(world.context('up')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DevcontainerUpError);
+    const upError = error as DevcontainerUpError;
+    expect(upError.message).toBe("The dev container's postCreateCommand failed: postCreateCommand from devcontainer.json failed.");
+    expect(upError.lastLines).toContain('npm ERR! missing script: setup');
+    expect(await readState(path.join(world.workspaces, '.devcontainer-builder'))).toBeUndefined();
+  });
+
+  it('fails naming the image build', async () => {
+    world = new World();
+    world.script([replay('up', 'build-failure')]);
+    const error = (await upCommand(world.context('up')).catch((e: unknown) => e)) as DevcontainerUpError;
+    expect(error.message).toBe('The dev container image build failed: An error occurred building the image.');
+    expect(error.lastLines).toContain('E: Unable to locate package nope');
+  });
+
+  it('with DEVCONTAINER_FALLBACK_IMAGE: starts the recovery container, says so loudly, and the next up recreates', async () => {
+    world = new World();
+    world.script([replay('up', 'build-failure'), { tool: 'docker', args: ['ps'], stdout: 'old1\n' }, { tool: 'docker', args: ['run'], stdout: 'fa11bac' }]);
+    const outcome = await upCommand(world.context('up', { DEVCONTAINER_FALLBACK_IMAGE: 'debian:bookworm' }));
+    expect(outcome.fallback).toBe(true);
+    const calls = world.recordedCalls().filter((c) => c.tool === 'docker').map((c) => c.args);
+    expect(calls).toContainEqual(['rm', '-f', 'old1']);
+    const runArgs = calls.find((a) => a[0] === 'run')!;
+    expect(runArgs).toEqual(expect.arrayContaining([
+      '--label', `devcontainer-builder.workspace=${world.folder}`, '--label', 'devcontainer-builder.fallback=true',
+      '--mount', `type=bind,source=${world.folder},target=/workspaces/sample`, 'debian:bookworm',
+    ]));
+    expect(world.sink.lines.some((l) => l.level === 'error' && l.text.includes('RECOVERY container (debian:bookworm)'))).toBe(true);
+    expect(await readState(path.join(world.workspaces, '.devcontainer-builder'))).toMatchObject({ containerId: 'fa11bac', fallback: true, remoteWorkspaceFolder: '/workspaces/sample' });
+
+    world.script(SUCCESS_RULES);
+    await upCommand(world.context('up', { DEVCONTAINER_FALLBACK_IMAGE: 'debian:bookworm' }));
+    expect(world.recordedCalls().find((c) => c.args[0] === 'up')!.args).toEqual(expect.arrayContaining(['--remove-existing-container', '--skip-post-create']));
+  });
+
+  it('fails with a clear message when the repository has no dev container configuration', async () => {
+    world = new World();
+    world.script([{ tool: 'devcontainer', args: ['read-configuration'], stderr: 'Dev container config not found.', exit: 1 }]);
+    const error = (await upCommand(world.context('up')).catch((e: unknown) => e)) as DevcontainerUpError;
+    expect(error).toBeInstanceOf(DevcontainerUpError);
+    expect(error.message).toContain('add .devcontainer/devcontainer.json');
+  });
+});
