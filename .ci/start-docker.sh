@@ -42,8 +42,17 @@ install_packages() {
   if ((${#missing[@]} == 0)); then return 0; fi
   say "installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
+  # Keep the package's init script from starting a daemon without the
+  # wrapper: policy-rc.d exit 101 forbids service starts during the install.
+  local policy=/usr/sbin/policy-rc.d
+  local own_policy=false
+  if [[ ! -e $policy ]]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && own_policy=true
+  fi
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || status=$?
+  if [[ $own_policy == true ]]; then rm -f "$policy"; fi
+  return "${status:-0}"
 }
 
 install_wrapper() {
@@ -56,8 +65,20 @@ dockerd_running() {
   [[ -f $pid_file ]] && kill -0 "$(cat "$pid_file")" 2>/dev/null
 }
 
+# Without CAP_SYS_RESOURCE in the bounding set, privileged containers need
+# the wrapper (or an equivalent) as the engine's default runtime.
+check_runtime() {
+  local bounding runtime
+  bounding=$(awk '/^CapBnd:/ { print $2 }' /proc/self/status)
+  runtime=$(docker info --format '{{.DefaultRuntime}}' 2>/dev/null || true)
+  if (((0x$bounding >> 24 & 1) == 0)) && [[ $runtime != runc-wrapper ]]; then
+    say "warning: this kernel lacks CAP_SYS_RESOURCE and the engine's default runtime is '$runtime', not runc-wrapper; privileged containers will fail with 'unable to apply caps'"
+  fi
+}
+
 if engine_answers; then
   say "engine already answers; leaving it alone"
+  check_runtime
   exit 0
 fi
 

@@ -25,15 +25,24 @@ for arg in "$@"; do
 done
 
 cd "$root"
+mkdir -p "$out"
 if [[ $skip_build == false ]]; then
-  npm run --silent build
+  # Skip tsc when nothing it reads changed since the last build made here;
+  # otherwise build incrementally (the build info lives in .cache/, and is
+  # dropped when dist/ is gone, since tsc would then not re-emit).
+  build_stamp="$out/.build-stamp"
+  build_info="$root/.cache/builder.tsbuildinfo"
+  if [[ ! -d dist/builder ]]; then rm -f "$build_info" "$build_stamp"; fi
+  if [[ ! -f $build_stamp ]] || [[ -n $(find builder tsconfig.json tsconfig.build.json package-lock.json -newer "$build_stamp" -print -quit) ]]; then
+    touch "$build_stamp.next"
+    npm run --silent build -- --incremental --tsBuildInfoFile "$build_info"
+    mv -f "$build_stamp.next" "$build_stamp"
+  fi
 fi
 if [[ ! -d dist/builder ]]; then
   echo "image-context: dist/builder is missing; run npm run build" >&2
   exit 1
 fi
-
-mkdir -p "$out"
 
 # Production dependencies: only reinstalled when the manifest changes.
 stamp="$out/.deps-stamp"

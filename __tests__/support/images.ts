@@ -83,6 +83,15 @@ async function fileHash(path: string): Promise<string> {
   return sha256(await readFile(path));
 }
 
+/**
+ * Identity of a large host binary (node ~100 MB, docker ~40 MB) without
+ * reading it: hashing their content took seconds on every test file.
+ */
+async function binaryKey(path: string): Promise<string> {
+  const { size, mtimeMs, ino, dev } = await stat(path);
+  return `${path}:${dev}:${ino}:${size}:${mtimeMs}`;
+}
+
 /** (1) Debian bookworm, imported from a cached debootstrap tarball. */
 export async function prepareDebianBase(): Promise<string> {
   const { tarball, hash } = await debianRootfsTarball(join(repoRoot, '.cache', 'rootfs'));
@@ -96,7 +105,7 @@ export async function prepareDebianBase(): Promise<string> {
 
 /** (2) The local "node" base: Debian + this process's node at /usr/local/bin/node. */
 export async function prepareNodeBase(debianId: string): Promise<string> {
-  const hash = sha256('node-v1', debianId, await fileHash(process.execPath));
+  const hash = sha256('node-v1', debianId, await binaryKey(process.execPath));
   return ensureImage(testImages.node, hash, () =>
     buildInContext(
       testImages.node,
@@ -135,8 +144,8 @@ export async function prepareDockerCliBase(debianId: string): Promise<string> {
       if (name.startsWith('docker-') && !(name in plugins)) plugins[name] = join(dir, name);
     }
   }
-  const parts = ['docker-cli-v1', debianId, await fileHash(cli)];
-  for (const [name, path] of Object.entries(plugins).sort()) parts.push(name, await fileHash(path));
+  const parts = ['docker-cli-v1', debianId, await binaryKey(cli)];
+  for (const [name, path] of Object.entries(plugins).sort()) parts.push(name, await binaryKey(path));
   const hash = sha256(...parts);
   const files: Record<string, string> = { docker: cli };
   for (const [name, path] of Object.entries(plugins)) files[`cli-plugins/${name}`] = path;
