@@ -82,16 +82,16 @@ if engine_answers; then
   exit 0
 fi
 
+if [[ -n ${DOCKER_HOST:-} && ${DOCKER_HOST} != unix:///var/run/docker.sock ]]; then
+  say "DOCKER_HOST=$DOCKER_HOST does not answer and is not the local default socket; not starting a daemon"
+  exit 1
+fi
+
 if dockerd_running; then
   # Started by an earlier or concurrent run and still coming up.
   say "dockerd (pid $(cat "$pid_file")) is starting; waiting"
   wait_for_engine
   exit $?
-fi
-
-if [[ -n ${DOCKER_HOST:-} && ${DOCKER_HOST} != unix:///var/run/docker.sock ]]; then
-  say "DOCKER_HOST=$DOCKER_HOST does not answer and is not the local default socket; not starting a daemon"
-  exit 1
 fi
 
 if ((EUID != 0)); then
