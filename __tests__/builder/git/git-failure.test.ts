@@ -32,7 +32,7 @@ async function silentServer(): Promise<{ port: number; close: () => Promise<void
   return { port, close: () => new Promise((resolve) => { sockets.forEach((s) => s.destroy()); server.close(() => resolve()); }) };
 }
 
-describe('checkout failures', () => {
+describe('checkout failures', { timeout: 240_000 }, () => {
   it('fails with a clear message for a wrong token, which appears nowhere', async () => {
     const h = harness();
     const wrong = 'ghp_wrongTokenValue42';
@@ -98,7 +98,7 @@ describe('checkout failures', () => {
   });
 });
 
-describe('describeGitFailure', () => {
+describe('describeGitFailure', { timeout: 240_000 }, () => {
   const ctx = { action: 'clone', repository: 'https://github.com/o/r.git', hasToken: true, timeoutMs: 1000, secrets: ['s3cret'] };
   const processError = (tail: string[]) => new ProcessError('git exited with code 128', 'git clone', 128, undefined, false, tail);
 

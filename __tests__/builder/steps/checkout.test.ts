@@ -17,7 +17,7 @@ async function setUp(extra: Partial<CheckoutContext> = {}) {
   return { h, repo, folder, ctx };
 }
 
-describe('checkout: fresh clone', () => {
+describe('checkout: fresh clone', { timeout: 240_000 }, () => {
   it('clones the default branch when none is given, as a partial clone', async () => {
     const h = harness();
     const repo = await h.server.createRepo('trunky', { defaultBranch: 'trunk' });
@@ -62,7 +62,7 @@ describe('checkout: fresh clone', () => {
   });
 });
 
-describe('checkout: restart', () => {
+describe('checkout: restart', { timeout: 240_000 }, () => {
   it('reuses the checkout and keeps uncommitted and untracked work, even when the remote moved on', async () => {
     const { repo, folder, ctx } = await setUp({ branch: 'main' });
     const first = await checkout(ctx);
@@ -138,7 +138,7 @@ describe('checkout: restart', () => {
   });
 });
 
-describe('checkout: recovery', () => {
+describe('checkout: recovery', { timeout: 240_000 }, () => {
   it('removes an unfinished clone left by a crash and clones again', async () => {
     const { h, folder, ctx } = await setUp();
     const leftover = path.join(h.workspaces, `.${path.basename(folder)}.partial-1700000000000`);

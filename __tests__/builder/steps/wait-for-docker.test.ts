@@ -76,14 +76,14 @@ describe('waitForDocker', () => {
   it('fails after the timeout, naming the socket and keeping the last output lines', async () => {
     await fakeDocker(1_000);
     const start = performance.now();
-    const error = await waitForDocker({ log, dockerHost: SOCKET, timeoutMs: 800, intervalMs: 100 }).catch((e: unknown) => e);
-    expect(performance.now() - start).toBeLessThan(5000);
+    const error = await waitForDocker({ log, dockerHost: SOCKET, timeoutMs: 3000, intervalMs: 100 }).catch((e: unknown) => e);
+    expect(performance.now() - start).toBeLessThan(20_000);
     expect(error).toBeInstanceOf(DockerUnavailableError);
     const failure = error as DockerUnavailableError;
-    expect(failure.message).toMatch(new RegExp(`^Docker at ${SOCKET} did not answer within 800 ms \\(\\d+ attempts\\)\\. Check that the Docker-in-Docker sidecar is running`));
+    expect(failure.message).toMatch(new RegExp(`^Docker at ${SOCKET} did not answer within 3.0 s \\(\\d+ attempts\\)\\. Check that the Docker-in-Docker sidecar is running`));
     expect(failure.lastLines).toEqual([`Cannot connect to the Docker daemon at ${SOCKET}. Is the docker daemon running?`]);
     expect(failure.step).toBe('wait-for-docker');
-    expect((await calls()).length).toBeGreaterThan(2);
+    expect((await calls()).length).toBeGreaterThanOrEqual(2);
   });
 
   it('names the default socket when DOCKER_HOST is not set', async () => {
