@@ -1,13 +1,17 @@
 #!/bin/sh
 # Entrypoint of the test DinD image, accepting what the official
 # docker:<x.y.z>-dind image accepts: no arguments or flags only → dockerd with
-# those flags; "dockerd …" → that daemon; anything else is executed as is.
-# Without a --host flag dockerd listens on the default unix socket only (this
-# image is for tests: no TCP listener, DOCKER_TLS_CERTDIR is ignored).
+# those flags on the default socket (or DOCKER_HOST when it is unix://);
+# "dockerd …" → that daemon; anything else is executed as is. Unlike the
+# official image it never opens a TCP listener (tests need only the socket),
+# so DOCKER_TLS_CERTDIR is ignored.
 set -eu
 
 if [ "$#" -eq 0 ] || [ "${1#-}" != "$1" ]; then
-  set -- dockerd "$@"
+  case ${DOCKER_HOST:-} in
+    unix://*) set -- dockerd --host="$DOCKER_HOST" "$@" ;;
+    *) set -- dockerd --host=unix:///var/run/docker.sock "$@" ;;
+  esac
 fi
 
 if [ "$1" = dockerd ]; then
@@ -30,6 +34,9 @@ if [ "$1" = dockerd ]; then
   if [ -d /sys/kernel/security ] && ! mountpoint -q /sys/kernel/security 2>/dev/null; then
     mount -t securityfs none /sys/kernel/security 2>/dev/null || true
   fi
+
+  # An init as PID 1 reaps the exited containerd shims dockerd leaves behind.
+  set -- tini -s -- "$@"
 fi
 
 exec "$@"

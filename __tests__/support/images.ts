@@ -241,7 +241,7 @@ export async function prepareDindImage(debianId: string): Promise<string> {
   const dockerfile = [
     `FROM ${testImages.debian}`,
     'RUN apt-get update \\',
-    ' && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends docker.io jq iptables ca-certificates \\',
+    ' && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends docker.io tini jq iptables ca-certificates \\',
     ' && rm -rf /var/lib/apt/lists/*',
     'COPY runc-wrapper.sh /usr/local/libexec/docker/runc-wrapper',
     'COPY daemon.json /etc/docker/daemon.json',
