@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,18 +13,18 @@ import { installExtensions, type InstallExtensionsOptions } from '../../../build
 const binDir = fileURLToPath(new URL('./bin', import.meta.url));
 const fixture = (name: string) => fileURLToPath(new URL(`../../fixtures/read-configuration/${name}/output.json`, import.meta.url));
 
-interface Call { bin: string; argv: string[]; stdin?: string }
+interface Call { bin: string; argv: string[]; stdin?: string; dockerHost?: string }
 
 let dir: string;
-let logFile: string;
+let logDir: string;
 const saved = { ...process.env };
 
 beforeEach(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'install-extensions-'));
-  logFile = path.join(dir, 'calls.jsonl');
-  writeFileSync(logFile, '');
+  logDir = path.join(dir, 'calls');
+  mkdirSync(logDir);
   process.env.PATH = `${binDir}${path.delimiter}${saved.PATH}`;
-  process.env.FAKE_LOG = logFile;
+  process.env.FAKE_LOG_DIR = logDir;
   process.env.FAKE_READ_CONFIGURATION = fixture('features-and-removals');
   process.env.FAKE_CODE_SERVER = '/tmp/code-server/bin/code-server';
   for (const name of ['FAKE_INSTALLED', 'FAKE_FAIL', 'FAKE_DOWNLOAD_EXIT', 'FAKE_WRITE_EXIT']) delete process.env[name];
@@ -35,8 +35,14 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** The calls the fakes recorded, in order (see ./bin for the format). */
 function calls(): Call[] {
-  return readFileSync(logFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Call);
+  return readdirSync(logDir).filter((f) => f.endsWith('.argv')).sort().map((f) => {
+    const base = path.join(logDir, f.slice(0, -'.argv'.length));
+    const [bin, ...argv] = readFileSync(`${base}.argv`, 'utf8').split('\0').slice(0, -1);
+    const read = (ext: string) => (existsSync(`${base}.${ext}`) ? readFileSync(`${base}.${ext}`, 'utf8') : undefined);
+    return { bin: bin!, argv, stdin: read('stdin'), dockerHost: read('env') };
+  });
 }
 const installCalls = () => calls().filter((c) => c.argv.includes('--install-extension')).map((c) => c.argv.slice(c.argv.indexOf('--install-extension') + 1));
 
@@ -175,8 +181,6 @@ describe('installExtensions', () => {
   it('passes DOCKER_HOST to the CLI', async () => {
     const { options } = setup();
     await installExtensions(options);
-    const line = readFileSync(logFile, 'utf8').split('\n').find((l) => l.includes('"devcontainer"'))!;
-    expect(JSON.parse(line).env).toEqual({ DOCKER_HOST: 'unix:///var/run/dind/docker.sock' });
-    expect(existsSync(logFile)).toBe(true);
+    expect(calls().find((c) => c.bin === 'devcontainer')!.dockerHost).toBe('unix:///var/run/dind/docker.sock');
   });
 });
