@@ -1,0 +1,141 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { agentCommand } from '../../../builder/commands/agent.js';
+import { writeState } from '../../../builder/commands/state.js';
+import { AgentError } from '../../../builder/errors.js';
+import { AGENT_BINARY_PATH } from '../../../builder/steps/start-agent.js';
+import { replay, TOKEN, World, type FakeRule } from './harness.js';
+
+const FOUND: FakeRule[] = [
+  { tool: 'docker', args: ['ps'], stdout: 'abc123def456\n' },
+  { tool: 'docker', args: ['inspect', '--format', '{{.State.Running}}'], stdout: 'true' },
+];
+
+/** The state `up` leaves behind. */
+async function upRan(world: World): Promise<void> {
+  await writeState(path.join(world.workspaces, '.devcontainer-builder'), {
+    version: 1, workspaceFolder: world.folder, containerId: 'abc123def456', remoteUser: 'vscode', remoteWorkspaceFolder: '/workspaces/sample', fallback: false, updatedAt: new Date().toISOString(),
+  });
+}
+
+describe('agentCommand with fake docker and devcontainer', () => {
+  let world: World;
+  const cleanups: (() => Promise<void> | void)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+    cleanups.length = 0;
+    world?.remove();
+  });
+
+  it('runs the init script as the remote user with the token on stdin only, restarts with backoff, then gives up', async () => {
+    world = new World();
+    await upRan(world);
+    world.script([...FOUND, { tool: 'devcontainer', args: ['exec'], stderr: 'agent: cannot reach Coder', exit: 1 }]);
+    const error = await agentCommand(world.context('agent'), { restartDelaysMs: [10, 10] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AgentError);
+    expect((error as AgentError).message).toMatch(/kept exiting \(last: .*exited with code 1; 2 restarts\)/);
+    expect((error as AgentError).lastLines).toContain('agent: cannot reach Coder');
+
+    const calls = world.recordedCalls();
+    const execs = calls.filter((c) => c.tool === 'devcontainer' && c.args[0] === 'exec');
+    expect(execs).toHaveLength(3);
+    for (const exec of execs) {
+      expect(exec.args).toEqual(expect.arrayContaining([
+        '--workspace-folder', world.folder,
+        '--remote-env', 'CODER_AGENT_URL=http://127.0.0.1:9/',
+        '--remote-env', 'CODER_AGENT_DEVCONTAINERS_ENABLE=false',
+      ]));
+      expect(exec.stdin.split('\n')[0]).toBe(TOKEN);
+      expect(exec.stdin).toContain('exec ./coder agent');
+    }
+    // The token never travels in argv.
+    expect(calls.every((c) => !c.args.join(' ').includes(TOKEN))).toBe(true);
+    expect(world.sink.texts.every((t) => !t.includes(TOKEN))).toBe(true);
+    // Exactly one agent: each start first stops a leftover one, as root.
+    const stops = calls.filter((c) => c.tool === 'docker' && c.args.slice(0, 4).join(' ') === 'exec -u root abc123def456');
+    expect(stops.length).toBeGreaterThanOrEqual(3);
+    expect(world.sink.texts.filter((t) => t.includes('restart 1 of 2') || t.includes('restart 2 of 2'))).toHaveLength(2);
+  });
+
+  it('on SIGTERM stops the agent, then the dev container', async () => {
+    world = new World();
+    await upRan(world);
+    world.script([...FOUND, { tool: 'devcontainer', args: ['exec'], untilSignal: true }]);
+    const controller = new AbortController();
+    const running = agentCommand(world.context('agent', {}, controller.signal), { restartDelaysMs: [10] });
+    for (let i = 0; i < 200 && !world.recordedCalls().some((c) => c.args[0] === 'exec' && c.tool === 'devcontainer'); i++) await sleep(100);
+    controller.abort();
+    await running;
+    const docker = world.recordedCalls().filter((c) => c.tool === 'docker').map((c) => c.args.slice(0, 4).join(' '));
+    expect(docker.at(-1)).toBe('stop -t 10 abc123def456');
+    expect(docker.at(-2)).toBe('exec -u root abc123def456');
+  });
+
+  it('without curl, wget or busybox: downloads the agent here and copies it in', async () => {
+    const server: Server = createServer((req, res) => {
+      if (req.url === '/bin/coder-linux-amd64') res.end('#!/bin/sh\necho fake coder\n');
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+    world = new World();
+    await upRan(world);
+    world.script([
+      ...FOUND,
+      { tool: 'docker', has: ['command -v curl || command -v wget || command -v busybox'], exit: 1 },
+      { tool: 'docker', has: ['uname'], stdout: 'x86_64' },
+      { tool: 'devcontainer', args: ['exec'], exit: 3 },
+    ]);
+    await expect(agentCommand(world.context('agent', { CODER_AGENT_URL: url }), { restartDelaysMs: [] })).rejects.toThrow(AgentError);
+    const calls = world.recordedCalls();
+    const cp = calls.find((c) => c.tool === 'docker' && c.args[0] === 'cp')!;
+    expect(cp.args[2]).toBe(`abc123def456:${AGENT_BINARY_PATH}`);
+    const exec = calls.find((c) => c.tool === 'devcontainer' && c.args[0] === 'exec')!;
+    expect(exec.stdin).toBe(`${TOKEN}\nexport CODER_AGENT_AUTH="token"\nexec ${AGENT_BINARY_PATH} agent\n`);
+  });
+
+  it('uses plain docker exec as root for the recovery container', async () => {
+    world = new World();
+    await writeState(path.join(world.workspaces, '.devcontainer-builder'), {
+      version: 1, workspaceFolder: world.folder, containerId: 'abc123def456', remoteUser: 'root', remoteWorkspaceFolder: '/workspaces/sample', fallback: true, updatedAt: new Date().toISOString(),
+    });
+    world.script([...FOUND, { tool: 'docker', has: ['-i'], exit: 1 }]);
+    await expect(agentCommand(world.context('agent'), { restartDelaysMs: [] })).rejects.toThrow(AgentError);
+    const calls = world.recordedCalls();
+    expect(calls.some((c) => c.tool === 'devcontainer')).toBe(false);
+    const exec = calls.find((c) => c.tool === 'docker' && c.args[1] === '-i')!;
+    expect(exec.args.slice(0, 6)).toEqual(['exec', '-i', '-u', 'root', '-w', '/workspaces/sample']);
+    expect(exec.args).toContain('CODER_AGENT_DEVCONTAINERS_ENABLE=false');
+    expect(exec.stdin.startsWith(`${TOKEN}\n`)).toBe(true);
+  });
+
+  it('starts a stopped dev container with devcontainer up (start-time lifecycle commands) before the agent', async () => {
+    world = new World();
+    await upRan(world);
+    world.script([
+      { tool: 'docker', args: ['ps'], stdout: '73839a54b341\n' },
+      { tool: 'docker', args: ['inspect', '--format', '{{.State.Running}}'], stdout: 'false' },
+      replay('up', 'success'),
+      { tool: 'devcontainer', args: ['exec'], exit: 1 },
+    ]);
+    await expect(agentCommand(world.context('agent'), { restartDelaysMs: [] })).rejects.toThrow(AgentError);
+    const calls = world.recordedCalls().filter((c) => c.tool === 'devcontainer').map((c) => c.args[0]);
+    expect(calls).toEqual(['up', 'exec']);
+    const up = world.recordedCalls().find((c) => c.args[0] === 'up')!;
+    expect(up.args).not.toContain('--remove-existing-container');
+    expect(up.args).not.toContain('--skip-post-create');
+    // The fake replays a recorded `up`, whose lifecycle output reaches the log.
+    expect(world.sink.texts).toContain('postCreateCommand: succeeded');
+  });
+
+  it('fails clearly when up never created a dev container', async () => {
+    world = new World();
+    world.script([{ tool: 'docker', args: ['ps'], stdout: '' }]);
+    await expect(agentCommand(world.context('agent'))).rejects.toThrow(/No dev container with label devcontainer-builder\.workspace=.*"up" init container must run first/);
+  });
+});
