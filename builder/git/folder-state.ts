@@ -1,6 +1,8 @@
-import { readdir, rename, rm, stat } from 'node:fs/promises';
+import { readdir, realpath, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { CheckoutError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
+import type { RunResult } from '../process.js';
 import type { Git } from './git-runner.js';
 import { redactUrl, remoteIdentity } from './repo-url.js';
 
@@ -30,10 +32,24 @@ export async function inspectFolder(git: Git, folder: string, repository: string
   if (!entries.includes('.git')) return { kind: 'foreign', reason: 'it holds files but is not a git repository' };
 
   const quiet = { onLine: 'quiet', reject: true } as const;
+  // Anything but a clear verdict from git (permissions, ownership, a broken
+  // git) must stop the builder rather than move a possibly good checkout aside.
+  const unsure = (result: RunResult) => new CheckoutError(
+    `Could not inspect the existing checkout in ${folder}; it was left untouched. Fix the cause and restart the workspace.`,
+    { lastLines: result.tail },
+  );
+  const gitDir = await git(['-C', folder, 'rev-parse', '--absolute-git-dir'], quiet);
+  if (gitDir.exitCode !== 0) {
+    if (/not a git repository/i.test(gitDir.stderr)) return { kind: 'foreign', reason: 'it has a .git entry that git does not recognize as a repository' };
+    throw unsure(gitDir);
+  }
   const head = await git(['-C', folder, 'rev-parse', '--verify', '--quiet', 'HEAD^{commit}'], quiet);
-  if (head.exitCode !== 0) return { kind: 'foreign', reason: 'it is a git repository without a valid HEAD (an interrupted clone or an empty repository)' };
+  // --quiet: exit 1 without output means "no such commit"; other failures print why.
+  if (head.exitCode === 1 && head.stderr.trim() === '') return { kind: 'foreign', reason: 'it is a git repository without a valid HEAD (an interrupted clone or an empty repository)' };
+  if (head.exitCode !== 0) throw unsure(head);
   const top = await git(['-C', folder, 'rev-parse', '--show-toplevel'], quiet);
-  if (top.exitCode !== 0 || path.resolve(top.stdout.trim()) !== path.resolve(folder)) {
+  // git reports the real path; the folder may be reached through a symbolic link.
+  if (top.exitCode !== 0 || path.resolve(top.stdout.trim()) !== (await realpath(folder))) {
     return { kind: 'foreign', reason: 'its .git does not make it the top of a work tree' };
   }
 

@@ -12,6 +12,8 @@ export interface GitRunnerOptions {
   readonly githubToken?: string;
   /** The checkout folder: trusted as `safe.directory`, and git never searches above it for a repository. */
   readonly folder: string;
+  /** `folder` with symbolic links resolved: git checks ownership against the real path. @default - same as folder */
+  readonly realFolder?: string;
   readonly signal?: AbortSignal;
 }
 
@@ -38,6 +40,7 @@ export function gitEnvironment(options: Omit<GitRunnerOptions, 'log' | 'signal'>
   const config: [string, string][] = [
     // The builder runs as root; the checkout later belongs to the dev container's user.
     ['safe.directory', options.folder],
+    ...(options.realFolder !== undefined && options.realFolder !== options.folder ? [['safe.directory', options.realFolder] as [string, string]] : []),
     // Never run the repository's hooks or fsmonitor as root inside the builder.
     ['core.hooksPath', '/dev/null'],
     ['core.fsmonitor', 'false'],

@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { CheckoutError } from '../errors.js';
 import { formatDuration, type Logger } from '../log/logger.js';
@@ -61,10 +61,14 @@ export async function checkout(ctx: CheckoutContext): Promise<CheckoutResult> {
     log.info(`GH_TOKEN is not used: ${redactUrl(ctx.repository)} is not an https URL.`);
   }
   const secrets = ctx.githubToken === undefined ? [] : [ctx.githubToken];
-  const git = createGit({ log, repository: ctx.repository, githubToken: ctx.githubToken, folder, signal: ctx.signal });
-  const common = { log, git, repository: ctx.repository, branch: ctx.branch, deadline, timeoutMs: ctx.timeoutMs, hasToken: ctx.githubToken !== undefined, secrets };
-
   await mkdir(path.dirname(folder), { recursive: true });
+  const realFolder = path.join(await realpath(path.dirname(folder)), path.basename(folder));
+  const git = createGit({ log, repository: ctx.repository, githubToken: ctx.githubToken, folder, realFolder, signal: ctx.signal });
+  const common = { log, git, repository: ctx.repository, branch: ctx.branch, deadline, timeoutMs: ctx.timeoutMs, hasToken: ctx.githubToken !== undefined, secrets };
+  // Without a working git, every later check would misread the folder.
+  await git(['--version'], { onLine: 'quiet' }).catch((error: unknown) => {
+    throw new CheckoutError('git cannot run in the builder (is it installed in the builder image?)', { cause: error });
+  });
   let recovered = (await removePartialClones(folder, log)) > 0;
   const state = await inspectFolder(git, folder, ctx.repository);
 

@@ -1,4 +1,4 @@
-import { chown, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { chown, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkout, type CheckoutContext } from '../../../builder/steps/checkout.js';
@@ -135,6 +135,17 @@ describe('checkout: restart', { timeout: 240_000 }, () => {
     await expect(userGit(folder, 'status')).rejects.toThrow(/dubious ownership/);
     expect(await checkout(ctx)).toMatchObject({ action: 'reused', branch: 'main' });
     expect(await checkout({ ...ctx, branch: 'feature' })).toMatchObject({ action: 'switched', branch: 'feature' });
+  });
+
+  it.runIf(process.getuid?.() === 0)('reuses a checkout owned by another user reached through a symbolic link', async () => {
+    const { h, folder, ctx } = await setUp({ branch: 'main' });
+    const link = path.join(path.dirname(h.workspaces), 'linked-workspaces');
+    await symlink(h.workspaces, link);
+    const linkedFolder = path.join(link, path.basename(folder));
+    await checkout({ ...ctx, folder: linkedFolder });
+    await chownTree(folder, 1000, 1000);
+    expect(await checkout({ ...ctx, folder: linkedFolder })).toMatchObject({ action: 'reused', branch: 'main' });
+    expect((await readdir(h.workspaces)).filter((n) => n.includes('orphaned'))).toEqual([]);
   });
 });
 
