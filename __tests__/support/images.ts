@@ -10,10 +10,10 @@
 import { createHash } from 'node:crypto';
 import { cp, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { docker, dockerOut, runCommand } from './docker.js';
 import { debianRootfsTarball } from './debian-rootfs.js';
+import { withLock } from './dir-lock.js';
 
 /** Repository root (this file is __tests__/support/images.ts). */
 export const repoRoot = resolve(import.meta.dirname, '..', '..');
@@ -187,6 +187,12 @@ async function treeHash(dir: string): Promise<string> {
  * script production builds use.
  */
 export async function prepareBuilderImage(nodeId: string, dockerCliId: string): Promise<string> {
+  // Another test process may be rewriting .cache/image-context while this
+  // one sends it to the daemon: one writer-and-builder at a time.
+  return withLock(join(repoRoot, '.cache', 'image-context.lock'), () => buildBuilderImage(nodeId, dockerCliId));
+}
+
+async function buildBuilderImage(nodeId: string, dockerCliId: string): Promise<string> {
   await runCommand('bash', [join(repoRoot, 'scripts', 'image-context.sh')], { cwd: repoRoot, timeoutMs: 10 * 60_000 });
   const context = join(repoRoot, '.cache', 'image-context');
   const version = (await readFile(join(context, 'version.txt'), 'utf8')).trim();
@@ -277,54 +283,4 @@ export function prepareImages(): Promise<TestImages> {
   return prepared;
 }
 
-/** A DinD daemon as seen from the host: its DOCKER_HOST, or its container. */
-export type DockerTarget = string | { readonly container: string; readonly dockerHost?: string };
-
-/**
- * (6) Copies `image` from the host engine into another daemon (a DinD daemon
- * cannot pull either), optionally under another name (`as`, e.g.
- * "debian:bookworm" for a dev container's FROM). A string target is a
- * DOCKER_HOST reachable from the host; `{ container }` loads through
- * `docker exec` into that container's daemon (socket `dockerHost`, default
- * unix:///var/run/dind/docker.sock).
- */
-export async function loadImageInto(target: DockerTarget, image: string, options: { readonly as?: string; readonly timeoutMs?: number } = {}): Promise<void> {
-  const timeoutMs = options.timeoutMs ?? 5 * 60_000;
-  const inner =
-    typeof target === 'string'
-      ? { command: 'docker', prefix: [] as string[], env: { DOCKER_HOST: target } }
-      : {
-          command: 'docker',
-          prefix: ['exec', '-i', target.container, 'docker', '-H', target.dockerHost ?? 'unix:///var/run/dind/docker.sock'],
-          env: {},
-        };
-  await pipe(['save', image], [...inner.prefix, 'load', '--quiet'], inner.env, timeoutMs);
-  if (options.as && options.as !== image) {
-    await docker([...inner.prefix, 'tag', image, options.as], { env: inner.env });
-  }
-}
-
-/** `docker SAVE_ARGS | docker LOAD_ARGS`, bounded, failing when either side fails. */
-async function pipe(saveArgs: string[], loadArgs: string[], loadEnv: NodeJS.ProcessEnv, timeoutMs: number): Promise<void> {
-  const save = spawn('docker', saveArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const load = spawn('docker', loadArgs, { env: { ...process.env, ...loadEnv }, stdio: ['pipe', 'pipe', 'pipe'] });
-  const errors: string[] = [];
-  save.stderr.on('data', (d: Buffer) => errors.push(d.toString()));
-  load.stderr.on('data', (d: Buffer) => errors.push(d.toString()));
-  load.stdout.resume();
-  load.stdin.on('error', () => undefined);
-  save.stdout.pipe(load.stdin);
-  const exited = (child: ReturnType<typeof spawn>) =>
-    new Promise<string>((done) => {
-      child.on('error', (error) => done(error.message));
-      child.on('close', (code, signal) => done(code === 0 ? 'ok' : String(code ?? signal)));
-    });
-  const timer = setTimeout(() => {
-    save.kill('SIGKILL');
-    load.kill('SIGKILL');
-  }, timeoutMs);
-  const [saved, loaded] = await Promise.all([exited(save), exited(load)]).finally(() => clearTimeout(timer));
-  if (saved !== 'ok' || loaded !== 'ok') {
-    throw new Error(`docker ${saveArgs.join(' ')} | docker ${loadArgs.join(' ')} failed (save: ${saved}, load: ${loaded}): ${errors.join('').trim()}`);
-  }
-}
+export { loadImageInto, type DockerTarget } from './load-image.js';
