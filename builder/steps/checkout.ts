@@ -5,6 +5,7 @@ import { formatDuration, type Logger } from '../log/logger.js';
 import { cloneRepository } from '../git/clone.js';
 import { inspectFolder, moveAside, removePartialClones } from '../git/folder-state.js';
 import { createGit } from '../git/git-runner.js';
+import { restoreOwnership } from '../git/ownership.js';
 import { parseRepoUrl, redactUrl } from '../git/repo-url.js';
 import { reuseCheckout } from '../git/reuse.js';
 
@@ -75,6 +76,7 @@ export async function checkout(ctx: CheckoutContext): Promise<CheckoutResult> {
   let action: CheckoutResult['action'];
   if (state.kind === 'ours') {
     action = await reuseCheckout({ ...common, folder, remote: state.remote });
+    await restoreOwnership(folder, log);
   } else {
     if (state.kind === 'foreign') {
       const movedTo = await moveAside(folder);

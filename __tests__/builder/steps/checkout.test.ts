@@ -1,4 +1,4 @@
-import { chown, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { chown, lstat, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkout, type CheckoutContext } from '../../../builder/steps/checkout.js';
@@ -135,6 +135,11 @@ describe('checkout: restart', { timeout: 240_000 }, () => {
     await expect(userGit(folder, 'status')).rejects.toThrow(/dubious ownership/);
     expect(await checkout(ctx)).toMatchObject({ action: 'reused', branch: 'main' });
     expect(await checkout({ ...ctx, branch: 'feature' })).toMatchObject({ action: 'switched', branch: 'feature' });
+    // Nothing git wrote as root (new files, fetched objects, the index) stays root's: the user can keep working.
+    const rootOwned = [];
+    for (const entry of await readdir(folder, { recursive: true })) if ((await lstat(path.join(folder, entry))).uid === 0) rootOwned.push(entry);
+    expect(rootOwned).toEqual([]);
+    expect((await lstat(path.join(folder, 'feature.txt'))).uid).toBe(1000);
   });
 
   it.runIf(process.getuid?.() === 0)('reuses a checkout owned by another user reached through a symbolic link', async () => {
