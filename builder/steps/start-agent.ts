@@ -56,32 +56,38 @@ export interface RunningAgent {
 // line (never argv); the rest of stdin is the script that execs the agent,
 // so this shell's pid becomes the agent's pid. Only shell built-ins: the
 // image may have nothing else.
-const LAUNCHER = [
-  'IFS= read -r CODER_AGENT_TOKEN || exit 97',
-  'export CODER_AGENT_TOKEN',
-  'read -r stat < /proc/$$/stat; set -- $stat',
-  `echo "$$ \${22}" > ${AGENT_PID_FILE} || exit 98`,
-  'exec sh -s',
-].join('\n');
+/** The in-container launcher (`sh -c`), with its pid file. */
+export function launcherScript(pidFile = AGENT_PID_FILE): string {
+  return [
+    'IFS= read -r CODER_AGENT_TOKEN || exit 97',
+    'export CODER_AGENT_TOKEN',
+    'read -r stat < /proc/$$/stat; set -- $stat',
+    `echo "$$ \${22}" > ${pidFile} || exit 98`,
+    'exec sh -s',
+  ].join('\n');
+}
 
 // Runs in the container as root. Kills the agent named in the pid file only
 // if that pid still has the recorded start time: pids are reused after the
 // dev container restarts. (/proc/<pid>/stat is readable without
 // CAP_SYS_PTRACE, unlike another user's /proc/<pid>/environ.)
-const STOP_LEFTOVER = [
-  `f=${AGENT_PID_FILE}`,
-  '[ -f "$f" ] || exit 0',
-  'read -r pid started < "$f"',
-  'rm -f "$f"',
-  'case "$pid" in ""|*[!0-9]*) exit 0;; esac',
-  'read -r stat < "/proc/$pid/stat" 2>/dev/null || exit 0',
-  'set -- $stat',
-  '[ "${22}" = "$started" ] || exit 0',
-  'echo "Stopping the Coder agent started earlier (pid $pid)"',
-  'kill -TERM "$pid" 2>/dev/null || exit 0',
-  'i=0; while kill -0 "$pid" 2>/dev/null && [ "$i" -lt 10 ]; do sleep 1; i=$((i+1)); done',
-  'kill -KILL "$pid" 2>/dev/null || true',
-].join('\n');
+/** The in-container script (`sh -c`, as root) that stops a leftover agent. */
+export function stopLeftoverScript(pidFile = AGENT_PID_FILE): string {
+  return [
+    `f=${pidFile}`,
+    '[ -f "$f" ] || exit 0',
+    'read -r pid started < "$f"',
+    'rm -f "$f"',
+    'case "$pid" in ""|*[!0-9]*) exit 0;; esac',
+    'read -r stat < "/proc/$pid/stat" 2>/dev/null || exit 0',
+    'set -- $stat',
+    '[ "${22}" = "$started" ] || exit 0',
+    'echo "Stopping the Coder agent started earlier (pid $pid)"',
+    'kill -TERM "$pid" 2>/dev/null || exit 0',
+    'i=0; while kill -0 "$pid" 2>/dev/null && [ "$i" -lt 10 ]; do sleep 1; i=$((i+1)); done',
+    'kill -KILL "$pid" 2>/dev/null || true',
+  ].join('\n');
+}
 
 /**
  * Start the Coder agent inside the dev container as its remote user, in the
@@ -123,12 +129,12 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     ? [options.devcontainerBin ?? 'devcontainer', [
       'exec', '--workspace-folder', options.workspaceFolder, '--id-label', idLabelFor(options.workspaceFolder),
       ...Object.entries(agentEnv).flatMap(([k, v]) => ['--remote-env', `${k}=${v}`]),
-      'sh', '-c', LAUNCHER,
+      'sh', '-c', launcherScript(),
     ]] as const
     : ['docker', [
       'exec', '-i', '-u', options.remoteUser, '-w', options.remoteWorkspaceFolder,
       ...Object.entries(agentEnv).flatMap(([k, v]) => ['--env', `${k}=${v}`]),
-      containerId, 'sh', '-c', LAUNCHER,
+      containerId, 'sh', '-c', launcherScript(),
     ]] as const;
 
   const controller = new AbortController();
@@ -162,7 +168,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
 
 /** Stop an agent an earlier start left running in the container (exactly one agent per dev container). */
 export async function stopLeftoverAgent(options: Pick<StartAgentOptions, 'log' | 'containerId' | 'dockerHost'>): Promise<void> {
-  await run(options.log, 'docker', ['exec', '-u', 'root', options.containerId, 'sh', '-c', STOP_LEFTOVER], {
+  await run(options.log, 'docker', ['exec', '-u', 'root', options.containerId, 'sh', '-c', stopLeftoverScript()], {
     env: options.dockerHost ? { DOCKER_HOST: options.dockerHost } : undefined,
     timeoutMs: 60_000,
   });

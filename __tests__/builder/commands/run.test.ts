@@ -8,7 +8,7 @@ async function runCli(world: World): Promise<{ code: number; stdout: string }> {
   const stdout = new PassThrough();
   const chunks: string[] = [];
   stdout.on('data', (d: Buffer) => chunks.push(d.toString()));
-  const env = { ...process.env, DEVCONTAINER_REPOSITORY: `file://${world.repo}`, DEVCONTAINER_WORKSPACES_ROOT: world.workspaces, DEVCONTAINER_CACHE_FROM: '' };
+  const env: NodeJS.ProcessEnv = { ...process.env, DEVCONTAINER_REPOSITORY: `file://${world.repo}`, DEVCONTAINER_WORKSPACES_ROOT: world.workspaces, DEVCONTAINER_CACHE_FROM: '' };
   delete env.CODER_AGENT_URL;
   delete env.CODER_AGENT_TOKEN;
   const code = await main(['run'], { env, stdout, stderr: stdout, signal: new AbortController().signal, devcontainerBin: 'devcontainer' });

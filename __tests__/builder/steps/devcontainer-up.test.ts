@@ -1,0 +1,46 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { Logger } from '../../../builder/log/logger.js';
+import { MemorySink } from '../../../builder/log/memory-sink.js';
+import { devcontainerUp } from '../../../builder/steps/devcontainer-up.js';
+import { World } from '../commands/harness.js';
+import { checkout } from '../../../builder/steps/checkout.js';
+
+describe('devcontainerUp with a fake devcontainer', () => {
+  let world: World;
+  afterEach(() => world?.remove());
+
+  async function prepared(): Promise<World> {
+    const w = new World({ build: { dockerfile: 'Dockerfile' }, remoteUser: 'dev' });
+    await checkout({ log: new Logger(new MemorySink()), repository: `file://${w.repo}`, folder: w.folder, timeoutMs: 60_000 });
+    return w;
+  }
+
+  it('trusts the result line over the exit code', async () => {
+    world = await prepared();
+    world.script([{ tool: 'devcontainer', args: ['up'], stdout: '{"outcome":"success","containerId":"c1","remoteUser":"dev","remoteWorkspaceFolder":"/workspaces/sample"}', exit: 1 }]);
+    const result = await devcontainerUp({ log: new Logger(new MemorySink()), workspaceFolder: world.folder, rebuild: false, cacheFrom: [], timeoutMs: 60_000, devcontainerBin: 'devcontainer' });
+    expect(result).toMatchObject({ outcome: 'success', containerId: 'c1', remoteUser: 'dev', replaced: false, built: false });
+  });
+
+  it('fails on an error outcome even with exit code 0', async () => {
+    world = await prepared();
+    world.script([{ tool: 'devcontainer', args: ['up'], stdout: '{"outcome":"error","message":"m","description":"The expected container does not exist."}', exit: 0 }]);
+    await expect(devcontainerUp({ log: new Logger(new MemorySink()), workspaceFolder: world.folder, rebuild: false, cacheFrom: [], timeoutMs: 60_000, devcontainerBin: 'devcontainer' }))
+      .rejects.toThrow('devcontainer up failed: The expected container does not exist.');
+  });
+
+  it('fingerprints the Dockerfile too: changing it asks for a new container', async () => {
+    world = await prepared();
+    world.script([{ tool: 'devcontainer', args: ['up'], stdout: '{"outcome":"success","containerId":"c1","remoteUser":"dev","remoteWorkspaceFolder":"/w"}' }]);
+    const options = { log: new Logger(new MemorySink()), workspaceFolder: world.folder, rebuild: false, cacheFrom: [], timeoutMs: 60_000, devcontainerBin: 'devcontainer' };
+    const first = await devcontainerUp(options);
+    const same = await devcontainerUp({ ...options, previousFingerprint: first.fingerprint });
+    expect(same.replaced).toBe(false);
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(`${world.folder}/.devcontainer/Dockerfile`, 'FROM debian\nRUN true\n');
+    const changed = await devcontainerUp({ ...options, previousFingerprint: first.fingerprint });
+    expect(changed.fingerprint).not.toBe(first.fingerprint);
+    expect(changed.replaced).toBe(true);
+    expect(world.recordedCalls().filter((c) => c.args[0] === 'up').map((c) => c.args.includes('--remove-existing-container'))).toEqual([false, false, true]);
+  });
+});
