@@ -124,6 +124,13 @@ describeDocker('test DinD image', () => {
     expect(status).toMatch(/^CapEff:\s+[0-9a-f]+$/m);
     // A privileged container may mount; an unprivileged one may not.
     expect(await inDind('run', '--rm', '--privileged', 'debian:bookworm', 'sh', '-c', 'mount -t tmpfs none /mnt && echo mounted')).toBe('mounted');
+    // docker exec goes through the wrapper's other path (runc exec --process).
+    const nested = await inDind('run', '-d', '--privileged', 'debian:bookworm', 'sleep', '300');
+    try {
+      expect(await inDind('exec', '--privileged', nested, 'sh', '-c', 'mount -t tmpfs none /mnt && echo exec-mounted')).toBe('exec-mounted');
+    } finally {
+      await inDind('rm', '-f', nested);
+    }
   });
 
   it('is reachable from the builder image through the shared socket volume', async () => {
