@@ -68,6 +68,7 @@ export async function checkout(ctx: CheckoutContext): Promise<CheckoutResult> {
   const common = { log, git, repository: ctx.repository, branch: ctx.branch, deadline, timeoutMs: ctx.timeoutMs, hasToken: ctx.githubToken !== undefined, secrets };
   // Without a working git, every later check would misread the folder.
   await git(['--version'], { onLine: 'quiet' }).catch((error: unknown) => {
+    if (ctx.signal?.aborted) throw new CheckoutError('Checkout was cancelled: the builder is shutting down.', { cause: error });
     throw new CheckoutError('git cannot run in the builder (is it installed in the builder image?)', { cause: error });
   });
   let recovered = (await removePartialClones(folder, log)) > 0;

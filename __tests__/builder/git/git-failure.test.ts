@@ -98,7 +98,25 @@ describe('checkout failures', { timeout: 240_000 }, () => {
   });
 });
 
-describe('describeGitFailure', { timeout: 240_000 }, () => {
+describe('checkout cancellation', { timeout: 240_000 }, () => {
+  it('stops a clone when the builder shuts down, leaving nothing behind', async () => {
+    const h = harness();
+    const silent = await silentServer();
+    h.onCleanup(silent.close);
+    const controller = new AbortController();
+    const ctx = await context({ repository: `http://127.0.0.1:${silent.port}/x/app.git`, timeoutMs: 3000, signal: controller.signal });
+    // Abort once the clone is under way.
+    h.sink.write = new Proxy(h.sink.write, { apply: (fn, self, args: Parameters<typeof h.sink.write>) => {
+      if (args[0].text.startsWith('Cloning http://')) setTimeout(() => controller.abort(), 200);
+      return Reflect.apply(fn, self, args);
+    } });
+    const error = await failure(ctx);
+    expect(error.message).toBe(`Cloning http://127.0.0.1:${silent.port}/x/app.git (default branch) was cancelled: the builder is shutting down.`);
+    expect(await readdir(h.workspaces)).toEqual([]);
+  });
+});
+
+describe('describeGitFailure', () => {
   const ctx = { action: 'clone', repository: 'https://github.com/o/r.git', hasToken: true, timeoutMs: 1000, secrets: ['s3cret'] };
   const processError = (tail: string[]) => new ProcessError('git exited with code 128', 'git clone', 128, undefined, false, tail);
 
