@@ -6,7 +6,9 @@
 # The tests substitute locally built bases through the two image build args;
 # nothing else differs between the production build and the test build.
 ARG NODE_IMAGE=node:22.23.2-bookworm-slim
-ARG DOCKER_CLI_IMAGE=docker:29.9.0-cli
+# Same Docker release as the template's default DinD sidecar image
+# (constructs/template-variables.ts, DEFAULT_DIND_IMAGE): keep them together.
+ARG DOCKER_CLI_IMAGE=docker:28.5.1-cli
 
 FROM ${DOCKER_CLI_IMAGE} AS docker-cli
 
