@@ -101,10 +101,13 @@ describe('the synthesized template against the provider schemas', () => {
     const used = [...Object.keys(json.resource), ...Object.keys(json.data).map((t) => `data.${t}`)].sort();
     expect(used).toEqual([
       'coder_agent',
+      'coder_ai_task',
       'coder_metadata',
+      'coder_script',
       'data.coder_external_auth',
       'data.coder_parameter',
       'data.coder_provisioner',
+      'data.coder_task',
       'data.coder_workspace',
       'data.coder_workspace_owner',
       'kubernetes_deployment_v1',

@@ -248,8 +248,12 @@ describe('variables and parameters', () => {
     const variables = json.variable;
     expect(Object.keys(variables).sort()).toEqual([
       'agent_url',
+      'anthropic_api_key',
       'builder_image',
       'cache_repo',
+      'claude_code',
+      'claude_code_oauth_token',
+      'coder_tasks',
       'dind_image',
       'external_auth_id',
       'namespace',
@@ -257,7 +261,11 @@ describe('variables and parameters', () => {
       'runtime_class_name',
       'storage_class',
     ]);
-    for (const v of Object.values(variables) as any[]) expect(v.validation).toHaveLength(1);
+    // Booleans cannot be malformed and API tokens have no checkable shape; every other string is validated.
+    const checkable = (Object.values(variables) as any[]).filter((v) => v.type === 'string' && !v.sensitive);
+    expect(checkable).toHaveLength(9);
+    for (const v of checkable) expect(v.validation).toHaveLength(1);
+    for (const secret of ['anthropic_api_key', 'claude_code_oauth_token']) expect(variables[secret].sensitive).toBe(true);
     expect(variables.namespace.default).toBe('coder-workspace');
     expect(variables.builder_image.default).toBe(`ghcr.io/vgijssel/setup/devcontainer-builder:${readFileSync('version.txt', 'utf8').trim()}`);
     expect(variables.dind_image.default).toMatch(/^docker:\d+\.\d+\.\d+-dind$/);

@@ -1,4 +1,4 @@
-import { Lazy, TerraformHclModule, TerraformLocal, TerraformStack, Token } from 'cdktf';
+import { Lazy, TerraformHclModule, TerraformLocal, TerraformModule, TerraformStack, Token } from 'cdktf';
 import type { Construct } from 'constructs';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider/index.js';
 import { Agent } from './coder/agent.js';
@@ -8,8 +8,11 @@ import { DataCoderWorkspaceOwner } from './coder/data-coder-workspace-owner.js';
 import { DataCoderWorkspace } from './coder/data-coder-workspace.js';
 import { CoderProvider } from './coder/provider.js';
 import { CODER_PROVIDER_VERSION } from './coder/version.js';
+import { ClaudeCodeAgent } from './ai-agent.js';
+import { DeveloperModules } from './developer-modules.js';
 import { DevcontainerDeployment } from './devcontainer-deployment.js';
 import { DindSidecar } from './dind-sidecar.js';
+import { IdeExtensions } from './ide-extensions.js';
 import { TemplateVariables } from './template-variables.js';
 import { WorkspaceParameters } from './workspace-parameters.js';
 import { WorkspacePvc } from './workspace-pvc.js';
@@ -183,8 +186,14 @@ export class TemplateStack extends TerraformStack {
       ],
     });
 
+    // Extensions from devcontainer.json reach code-server and VS Code Desktop
+    // through the list the builder records inside the dev container.
+    const ide = new IdeExtensions(this, 'ide_extensions', { agent: this.agent });
+    new DeveloperModules(this, 'developer_modules', { agent: this.agent, count: ws.startCount });
+    new ClaudeCodeAgent(this, 'ai_agent', { agent: this.agent, startCount: ws.startCount, workspaceFolder: this.workspaceFolder });
+    const ideVariables: Record<string, Record<string, unknown>> = { 'code-server': { ...ide.codeServerModuleVariables } };
     for (const [name, spec] of Object.entries({ ...IDE_MODULES, ...props.modules })) {
-      this.addAgentModule(name, { ...spec, variables: { folder: this.workspaceFolder, ...spec.variables } });
+      this.addAgentModule(name, { ...spec, variables: { folder: this.workspaceFolder, ...ideVariables[name], ...spec.variables } });
     }
   }
 
@@ -193,6 +202,11 @@ export class TemplateStack extends TerraformStack {
    * (`count = start_count`). Returns the module.
    */
   public addAgentModule(name: string, spec: AgentModuleSpec): TerraformHclModule {
+    // Two modules with one logical id would silently overwrite each other in the JSON.
+    const taken = this.node.findAll().some((c) => c instanceof TerraformModule && c.friendlyUniqueId === name);
+    if (taken) {
+      throw new Error(`TemplateStack: a module named "${name}" is already part of the template; choose another name for ${spec.source}.`);
+    }
     const module = new TerraformHclModule(this, `module-${name}`, {
       source: spec.source,
       version: spec.version,

@@ -16,11 +16,19 @@ describe('TemplateStack', () => {
   });
 
   it('accepts extra agent modules through props and addAgentModule, started with the workspace', () => {
-    const s = stack({ modules: { 'claude-code': { source: 'registry.coder.com/coder/claude-code/coder', version: '2.0.0', variables: { order: 3 } } } });
+    const s = stack({ modules: { 'jetbrains-gateway': { source: 'registry.coder.com/coder/jetbrains-gateway/coder', version: '2.0.0', variables: { order: 3 } } } });
     s.addAgentModule('extensions', { source: 'registry.coder.com/coder/vscode-extensions/coder', version: '1.0.0', variables: { folder: '/x' } });
     const modules = synth(s).module;
-    expect(Object.keys(modules).sort()).toEqual(['claude-code', 'code-server', 'extensions', 'vscode-desktop']);
-    expect(modules['claude-code']).toMatchObject({
+    expect(Object.keys(modules).sort()).toEqual([
+      'claude-code',
+      'code-server',
+      'coder-login',
+      'extensions',
+      'git-commit-signing',
+      'jetbrains-gateway',
+      'vscode-desktop',
+    ]);
+    expect(modules['jetbrains-gateway']).toMatchObject({
       agent_id: '${coder_agent.main.id}',
       count: '${data.coder_workspace.me.start_count}',
       folder: '${local.workspace_folder}',
@@ -28,6 +36,13 @@ describe('TemplateStack', () => {
       version: '2.0.0',
     });
     expect(modules.extensions.folder).toBe('/x');
+  });
+
+  it('fails when an extra module reuses the name of a module the template already has', () => {
+    const s = stack();
+    expect(() => s.addAgentModule('claude-code', { source: 'example.com/other/claude-code', version: '1.0.0' })).toThrowError(
+      'TemplateStack: a module named "claude-code" is already part of the template; choose another name for example.com/other/claude-code.',
+    );
   });
 
   it('merges agent environment from props and addAgentEnv after the dev container switches', () => {
