@@ -32,8 +32,13 @@ beforeAll(() => {
 });
 
 describe('moon tasks', () => {
-  it('parses and lists exactly synth, test, build and release', () => {
-    expect(Object.keys(tasks).sort()).toEqual(['build', 'release', 'synth', 'test']);
+  it('parses and lists exactly synth, test, build, release and workspace_test', () => {
+    expect(Object.keys(tasks).sort()).toEqual(['build', 'release', 'synth', 'test', 'workspace_test']);
+  });
+
+  it('keeps the live-cluster kit out of CI: it needs a real Coder deployment', () => {
+    expect([tasks.workspace_test.command, ...tasks.workspace_test.args].join(' ')).toBe('bash node_modules/bats/bin/bats tests/workspace-test.bats');
+    expect(tasks.workspace_test.options.runInCI).toBe(false);
   });
 
   it('mirrors the npm scripts', () => {
