@@ -1,0 +1,106 @@
+// Scenarios 7, 8 and 10 (413) of issue 4: failures must be named in the
+// Coder log with their last lines, a fallback image must still let the agent
+// connect, a wrong token must never show up anywhere, and a full Coder log
+// must not stop the build.
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeDocker } from '../support/docker.js';
+import { PodFailure } from '../support/pod-runner.js';
+import {
+  DEV_BASE_IMAGE,
+  coderLog,
+  devContainerId,
+  fixtureFiles,
+  runCleanups,
+  secretsIn,
+  setUpEnv,
+  waitForReports,
+  workspacePod,
+  type E2eEnv,
+} from './workspace-pod.js';
+
+describeDocker('scenarios 7 and 8: build, lifecycle and checkout failures', () => {
+  let env: E2eEnv;
+  beforeAll(async () => {
+    env = await setUpEnv({ subnet: '10.213.7.0/24' });
+  });
+  afterAll(async () => {
+    await runCleanups(env.cleanups);
+  });
+
+  it('7a. a failing RUN is named with its last lines, and the agent connects to the recovery container', async () => {
+    const folder = '/workspaces/failing-build';
+    const repo = await env.git.createRepo('failing-build', { files: await fixtureFiles('failing-build') });
+    // The template exposes no fallback image setting: the builder's own
+    // DEVCONTAINER_FALLBACK_IMAGE is added on top of it (see docs/e2e.md).
+    const pod = workspacePod(env, { name: 'failbuild', repo, builderEnv: { DEVCONTAINER_FALLBACK_IMAGE: DEV_BASE_IMAGE } });
+    await pod.start();
+    const report = await waitForReports(env.coder, 0);
+    expect(report['cwd']).toBe(folder);
+
+    const coder = coderLog(env.coder).join('\n');
+    expect(coder).toMatch(/could not be built/);
+    expect(coder).toMatch(/\| .*e2e-build-last-words: about to fail/);
+    expect(coder).toMatch(/RECOVERY container/);
+    // The recovery container is what the builder labels as the workspace's container.
+    await devContainerId(pod, folder);
+    expect(secretsIn([coder, await pod.logs('devcontainer-builder')].join('\n'), [env.coder.token, env.git.token])).toEqual([]);
+  });
+
+  it('7b. postCreateCommand exiting 42 fails the init container, naming the step and its last lines', async () => {
+    const repo = await env.git.createRepo('failing-postcreate', { files: await fixtureFiles('failing-postcreate') });
+    const before = coderLog(env.coder).length;
+    const pod = workspacePod(env, { name: 'failpost', repo });
+    const error = await pod.start().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PodFailure);
+    const failure = error as PodFailure;
+    expect(failure.container).toBe('devcontainer-builder');
+    expect(failure.exitCode).toBe(1);
+    const coder = coderLog(env.coder).slice(before).join('\n');
+    for (const text of [coder, failure.logs]) {
+      expect(text).toMatch(/✘ up failed in step "[^"]+"/);
+      expect(text).toMatch(/postCreateCommand/);
+      expect(text).toMatch(/42/);
+      expect(text).toMatch(/\| .*e2e-postcreate-last-words/);
+    }
+  });
+
+  it('8. a private repository with a wrong token fails clearly, and no token appears in any log', async () => {
+    const repo = await env.git.createRepo('private', { files: await fixtureFiles('no-download-tool') });
+    const wrong = 'ghp_wrongTokenE2e0123456789abcdefABCDEF';
+    const before = coderLog(env.coder).length;
+    const pod = workspacePod(env, { name: 'private', repo, ghToken: wrong });
+    const error = await pod.start().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PodFailure);
+    const failure = error as PodFailure;
+    expect(failure.container).toBe('devcontainer-builder');
+    expect(failure.exitCode).toBe(1);
+    const coder = coderLog(env.coder).slice(before).join('\n');
+    expect(coder).toMatch(/✘ up failed in step "checkout"/);
+    expect(coder).toMatch(/auth|credential|token|denied|401/i);
+    // The server saw the wrong credentials and refused them.
+    expect(env.git.requests.some((r) => r.path.includes('/private') && !r.authorized)).toBe(true);
+    const everything = [failure.logs, await pod.logs('dind'), ...env.coder.requests.map((r) => r.body)].join('\n');
+    expect(secretsIn(everything, [wrong, env.git.token, env.coder.token])).toEqual([]);
+  });
+});
+
+describeDocker('scenario 10: Coder answers 413 once its log limit is reached', () => {
+  let env: E2eEnv;
+  beforeAll(async () => {
+    env = await setUpEnv({ subnet: '10.213.10.0/24', coder: { limitBytes: 8 * 1024 } });
+  });
+  afterAll(async () => {
+    await runCleanups(env.cleanups);
+  });
+
+  it('the build still succeeds and the agent connects', async () => {
+    const repo = await env.git.createRepo('limited', { files: await fixtureFiles('no-download-tool') });
+    const pod = workspacePod(env, { name: 'limited', repo });
+    await pod.start();
+    const report = await waitForReports(env.coder, 0);
+    expect(report['cwd']).toBe('/workspaces/limited');
+    expect(env.coder.requests.some((r) => r.status === 413)).toBe(true);
+    expect(env.coder.usedBytes).toBeLessThanOrEqual(8 * 1024);
+    expect((await pod.status('devcontainer-agent'))?.running).toBe(true);
+  });
+});
