@@ -33,26 +33,33 @@ wait_for_engine() {
   return 1
 }
 
+# install_packages [--with-engine]: the test tools (debootstrap for the local
+# Debian base, jq for the runc wrapper), plus docker.io when asked.
 install_packages() {
   local missing=()
-  command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
+  if [[ ${1:-} == --with-engine ]]; then
+    if ! command -v dockerd >/dev/null 2>&1 || ! command -v docker >/dev/null 2>&1; then
+      missing+=(docker.io)
+    fi
+  fi
   command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
   command -v jq >/dev/null 2>&1 || missing+=(jq)
-  command -v docker >/dev/null 2>&1 || missing+=(docker.io)
   if ((${#missing[@]} == 0)); then return 0; fi
+  if ((EUID != 0)) || ! command -v apt-get >/dev/null 2>&1; then
+    say "missing ${missing[*]}; install them (needs root and apt)"
+    return 1
+  fi
   say "installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   # Keep the package's init script from starting a daemon without the
   # wrapper: policy-rc.d exit 101 forbids service starts during the install.
-  local policy=/usr/sbin/policy-rc.d
-  local own_policy=false
+  local policy=/usr/sbin/policy-rc.d own_policy=false status=0
   if [[ ! -e $policy ]]; then
     printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && own_policy=true
   fi
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || status=$?
+  { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; } || status=$?
   if [[ $own_policy == true ]]; then rm -f "$policy"; fi
-  return "${status:-0}"
+  return "$status"
 }
 
 install_wrapper() {
@@ -78,7 +85,10 @@ check_runtime() {
 
 if engine_answers; then
   say "engine already answers; leaving it alone"
+  # Keep a wrapper this script installed earlier up to date.
+  if ((EUID == 0)) && [[ -e $wrapper_path ]]; then install_wrapper; fi
   check_runtime
+  install_packages
   exit 0
 fi
 
@@ -99,7 +109,7 @@ if ((EUID != 0)); then
   exit 1
 fi
 
-install_packages
+install_packages --with-engine
 install_wrapper
 mkdir -p "$(dirname "$log_file")"
 say "starting dockerd (log: $log_file)"
