@@ -77,9 +77,10 @@ export async function run(log: Logger, file: string, args: readonly string[], op
     cwd: options.cwd,
     env: options.env,
     extendEnv: options.extendEnv ?? true,
-    timeout: options.timeoutMs,
-    cancelSignal: options.signal,
-    forceKillAfterDelay: 5_000,
+    // Its own process group, so a timeout or cancel reaches grandchildren
+    // too (git-remote-http, docker): they hold the output pipes open, and
+    // killing only the direct child would leave run() waiting on them.
+    detached: true,
     input: options.input,
     stdin: options.input === undefined ? 'ignore' : 'pipe',
     reject: false,
@@ -88,23 +89,23 @@ export async function run(log: Logger, file: string, args: readonly string[], op
     stdout: lineTap(handle('stdout')),
     stderr: lineTap(handle('stderr')),
   });
-  const result = await subprocess;
+  const stop = stopper(subprocess.pid, options);
+  const result = await subprocess.finally(stop.dispose);
   const durationMs = Math.round(performance.now() - start);
   log.debug(`Done: ${file} exited ${result.exitCode ?? result.signal} after ${formatDuration(durationMs)}`);
 
-  const failed = result.failed;
-  if (failed && options.reject !== true) {
+  if (result.failed && options.reject !== true) {
     const err = result as unknown as ExecaError;
-    const reason = err.timedOut
+    const reason = stop.timedOut
       ? `timed out after ${formatDuration(options.timeoutMs ?? 0)}`
-      : err.isCanceled
+      : stop.cancelled
         ? 'was cancelled'
         : err.signal
           ? `was killed by ${err.signal}`
           : err.exitCode === undefined
             ? `could not start (${err.originalMessage ?? err.shortMessage})`
             : `exited with code ${err.exitCode}`;
-    throw new ProcessError(`${file} ${reason}`, command, err.exitCode, err.signal, err.timedOut, [...tail], { cause: err });
+    throw new ProcessError(`${file} ${reason}`, command, err.exitCode, err.signal, stop.timedOut, [...tail], { cause: err });
   }
   return {
     command,
@@ -114,6 +115,49 @@ export async function run(log: Logger, file: string, args: readonly string[], op
     durationMs,
     tail: [...tail],
   };
+}
+
+/** Grace period between SIGTERM and SIGKILL for a timed-out or cancelled command. */
+export const FORCE_KILL_AFTER_MS = 5_000;
+
+/**
+ * Ends the command's whole process group on timeout or cancel: SIGTERM,
+ * then SIGKILL after {@link FORCE_KILL_AFTER_MS}.
+ */
+function stopper(pid: number | undefined, options: RunOptions) {
+  const state = { timedOut: false, cancelled: false, dispose: () => {} };
+  if (pid === undefined) return state;
+  const timers: NodeJS.Timeout[] = [];
+  const signalGroup = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      // The group is already gone.
+    }
+  };
+  const terminate = () => {
+    signalGroup('SIGTERM');
+    timers.push(setTimeout(() => signalGroup('SIGKILL'), FORCE_KILL_AFTER_MS));
+  };
+  const onAbort = () => {
+    state.cancelled = true;
+    terminate();
+  };
+  if (options.timeoutMs !== undefined) {
+    timers.push(
+      setTimeout(() => {
+        state.timedOut = true;
+        terminate();
+      }, options.timeoutMs),
+    );
+  }
+  if (options.signal?.aborted) onAbort();
+  else options.signal?.addEventListener('abort', onAbort, { once: true });
+  state.dispose = () => {
+    for (const timer of timers) clearTimeout(timer);
+    options.signal?.removeEventListener('abort', onAbort);
+  };
+  return state;
 }
 
 function lineTap(onLine: (line: string) => void) {

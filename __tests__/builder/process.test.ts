@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { Logger } from '../../builder/log/logger.js';
+import { MemorySink } from '../../builder/log/memory-sink.js';
+import { ProcessError, run } from '../../builder/process.js';
+
+function logger() {
+  const sink = new MemorySink();
+  return { log: new Logger(sink), sink };
+}
+
+describe('run', () => {
+  it('streams stdout and stderr line by line into the log and returns both', async () => {
+    const { log, sink } = logger();
+    const result = await run(log, 'sh', ['-c', 'echo one; echo two >&2; printf three']);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toBe('one\nthree');
+    expect(result.stderr).toBe('two');
+    expect(sink.texts).toEqual(expect.arrayContaining(['one', 'two', 'three']));
+    expect(sink.texts[0]).toBe('Run: sh -c echo one; echo two >&2; printf three');
+  });
+
+  it('hands each line to an onLine callback with its stream instead of logging it', async () => {
+    const { log, sink } = logger();
+    const seen: string[] = [];
+    await run(log, 'sh', ['-c', 'echo out; echo err >&2'], { onLine: (line, stream) => seen.push(`${stream}:${line}`) });
+    expect(seen.sort()).toEqual(['stderr:err', 'stdout:out']);
+    expect(sink.texts).not.toContain('out');
+  });
+
+  it('fails with the exit code and the last lines of output', async () => {
+    const { log } = logger();
+    const error = await run(log, 'sh', ['-c', 'for i in 1 2 3 4 5; do echo line$i; done; exit 3'], { tailLines: 2 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProcessError);
+    expect(error).toMatchObject({ message: 'sh exited with code 3', exitCode: 3, timedOut: false, tail: ['line4', 'line5'] });
+  });
+
+  it('resolves with the exit code when a failure is allowed', async () => {
+    const { log } = logger();
+    const result = await run(log, 'sh', ['-c', 'exit 4'], { reject: true });
+    expect(result.exitCode).toBe(4);
+  });
+
+  it('fails clearly when the program does not exist', async () => {
+    const { log } = logger();
+    await expect(run(log, 'no-such-program-here', [])).rejects.toThrow(/^no-such-program-here could not start \(.*ENOENT/);
+  });
+
+  it('feeds input on stdin, never on the command line', async () => {
+    const { log, sink } = logger();
+    const result = await run(log, 'sh', ['-c', 'read secret; echo "got ${#secret} chars"'], { input: 's3cr3t-value\n' });
+    expect(result.stdout).toBe('got 12 chars');
+    expect(sink.texts.join('\n')).not.toContain('s3cr3t-value');
+  });
+
+  // A grandchild holding the output pipes (git-remote-http under git, for
+  // example) must not keep a timed-out command alive.
+  it('ends the whole process group on timeout, grandchildren included', async () => {
+    const { log } = logger();
+    const started = Date.now();
+    const error = await run(log, 'sh', ['-c', 'sleep 120 & sleep 120'], { timeoutMs: 300 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProcessError);
+    expect(error).toMatchObject({ timedOut: true, message: 'sh timed out after 300 ms' });
+    expect(Date.now() - started).toBeLessThan(30_000);
+  });
+
+  it('ends the whole process group when cancelled', async () => {
+    const { log } = logger();
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 200);
+    const error = await run(log, 'sh', ['-c', 'sleep 120 & sleep 120'], { signal: controller.signal }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ message: 'sh was cancelled', timedOut: false });
+  });
+
+  it('cancels at once a command whose signal is already aborted', async () => {
+    const { log } = logger();
+    const controller = new AbortController();
+    controller.abort();
+    await expect(run(log, 'sh', ['-c', 'sleep 120'], { signal: controller.signal })).rejects.toThrow('sh was cancelled');
+  });
+});
