@@ -44,6 +44,7 @@ export async function agentCommand(ctx: CommandContext, policy: AgentPolicy = {}
     while (!signal.aborted) {
       const target = await ensureRunning(ctx);
       containerId = target.containerId;
+      if (!target.fallback && failures === 2) log.warn('Starting the agent with plain docker exec (without the userEnvProbe environment) after two failed starts.');
       const agentStarted = performance.now();
       agent = await startAgent({
         log,
@@ -54,7 +55,10 @@ export async function agentCommand(ctx: CommandContext, policy: AgentPolicy = {}
         agentUrl: config.agentUrl,
         agentToken: config.agentToken,
         initScript: config.initScript,
-        viaDevcontainer: !target.fallback,
+        // After two quick deaths, a broken devcontainer.json (edited in the
+        // workspace) may be what stops `devcontainer exec`: use plain docker
+        // exec so the user can still connect and fix it.
+        viaDevcontainer: !target.fallback && failures < 2,
         dockerHost: config.dockerHost,
         devcontainerBin: ctx.devcontainerBin,
       });

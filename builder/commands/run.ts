@@ -11,7 +11,9 @@ export async function runCommand(ctx: CommandContext, policy: AgentPolicy = {}):
   const outcome = await upCommand(ctx);
   const { config, log } = ctx;
   if (!config.agentUrl || !config.agentToken) {
-    log.info(`CODER_AGENT_URL and CODER_AGENT_TOKEN are not set: logs were not streamed to Coder and no agent is started. The dev container ${outcome.state.containerId.slice(0, 12)} keeps running; open a shell with: docker exec -it -u ${outcome.state.remoteUser} -w ${outcome.state.remoteWorkspaceFolder} ${outcome.state.containerId.slice(0, 12)} sh`);
+    const { containerId, remoteUser, remoteWorkspaceFolder, fallback } = outcome.state;
+    const what = fallback ? 'recovery container' : 'dev container';
+    log.info(`CODER_AGENT_URL and CODER_AGENT_TOKEN are not set: logs were not streamed to Coder and no agent is started. The ${what} ${containerId.slice(0, 12)} keeps running; open a shell with: docker exec -it -u ${remoteUser} -w ${remoteWorkspaceFolder} ${containerId.slice(0, 12)} sh`);
     return;
   }
   await agentCommand(ctx, policy);

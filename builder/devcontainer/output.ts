@@ -53,7 +53,8 @@ export class CliOutput {
         this.flushRaw();
         const text = event.text.replace(/(\r?\n)+$/, '');
         // The CLI logs many empty texts around commands; they carry nothing.
-        if (stripAnsi(text).trim() !== '') this.emit(cliLevelToCoder(event.level), text);
+        // The version banner opens every run; it tells a failure message nothing.
+        if (stripAnsi(text).trim() !== '') this.emit(cliLevelToCoder(event.level), text, !text.startsWith('@devcontainers/cli '));
         return;
       }
       case 'start':

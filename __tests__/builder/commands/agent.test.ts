@@ -33,15 +33,20 @@ describe('agentCommand with fake docker and devcontainer', () => {
   it('runs the init script as the remote user with the token on stdin only, restarts with backoff, then gives up', async () => {
     world = new World();
     await upRan(world);
-    world.script([...FOUND, { tool: 'devcontainer', args: ['exec'], stderr: 'agent: cannot reach Coder', exit: 1 }]);
-    const error = await agentCommand(world.context('agent'), { restartDelaysMs: [10, 10] }).catch((e: unknown) => e);
+    world.script([...FOUND, { tool: 'devcontainer', args: ['exec'], stderr: 'agent: cannot reach Coder', exit: 1 }, { tool: 'docker', args: ['exec', '-i'], stderr: 'agent: cannot reach Coder', exit: 1 }]);
+    const error = await agentCommand(world.context('agent'), { restartDelaysMs: [10, 10, 10] }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AgentError);
-    expect((error as AgentError).message).toMatch(/kept exiting \(last: .*exited with code 1; 2 restarts\)/);
+    expect((error as AgentError).message).toMatch(/kept exiting \(last: .*exited with code 1; 3 restarts\)/);
     expect((error as AgentError).lastLines).toContain('agent: cannot reach Coder');
 
     const calls = world.recordedCalls();
     const execs = calls.filter((c) => c.tool === 'devcontainer' && c.args[0] === 'exec');
-    expect(execs).toHaveLength(3);
+    expect(execs).toHaveLength(2);
+    // Later starts avoid devcontainer exec (a broken devcontainer.json must not lock the user out).
+    const plain = calls.filter((c) => c.tool === 'docker' && c.args[1] === '-i');
+    expect(plain).toHaveLength(2);
+    expect(plain[0]!.args.slice(0, 6)).toEqual(['exec', '-i', '-u', 'vscode', '-w', '/workspaces/sample']);
+    expect(plain[0]!.stdin.split('\n')[0]).toBe(TOKEN);
     for (const exec of execs) {
       expect(exec.args).toEqual(expect.arrayContaining([
         '--workspace-folder', world.folder,
@@ -56,8 +61,8 @@ describe('agentCommand with fake docker and devcontainer', () => {
     expect(world.sink.texts.every((t) => !t.includes(TOKEN))).toBe(true);
     // Exactly one agent: each start first stops a leftover one, as root.
     const stops = calls.filter((c) => c.tool === 'docker' && c.args.slice(0, 4).join(' ') === 'exec -u root abc123def456');
-    expect(stops.length).toBeGreaterThanOrEqual(3);
-    expect(world.sink.texts.filter((t) => t.includes('restart 1 of 2') || t.includes('restart 2 of 2'))).toHaveLength(2);
+    expect(stops.length).toBeGreaterThanOrEqual(4);
+    expect(world.sink.texts.filter((t) => /restart [123] of 3/.test(t))).toHaveLength(3);
   });
 
   it('on SIGTERM stops the agent, then the dev container', async () => {
