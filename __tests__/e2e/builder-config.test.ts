@@ -65,7 +65,7 @@ describeDocker('scenario 9 through the pod: an empty repository parameter', () =
 
   it('fails the builder init container with exit 2 and the variable named in its log', async () => {
     const repo = await env.git.createRepo('config-check', { files: await fixtureFiles('no-download-tool') });
-    const pod = workspacePod(env, { name: 'config', repo: { ...repo, url: '' } });
+    const pod = workspacePod(env, { name: 'config', repo: { ...repo, url: '' }, withDevBase: false });
     const error = await pod.start().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PodFailure);
     const failure = error as PodFailure;

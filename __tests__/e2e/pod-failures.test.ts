@@ -44,6 +44,7 @@ describeDocker('scenarios 7 and 8: build, lifecycle and checkout failures', () =
     // The recovery container is what the builder labels as the workspace's container.
     await devContainerId(pod, folder);
     expect(secretsIn([coder, await pod.logs('devcontainer-builder')].join('\n'), [env.coder.token, env.git.token])).toEqual([]);
+    await pod.destroy();
   });
 
   it('7b. postCreateCommand exiting 42 fails the init container, naming the step and its last lines', async () => {
@@ -62,13 +63,15 @@ describeDocker('scenarios 7 and 8: build, lifecycle and checkout failures', () =
       expect(text).toMatch(/42/);
       expect(text).toMatch(/\| .*e2e-postcreate-last-words/);
     }
+    await pod.destroy();
   });
 
   it('8. a private repository with a wrong token fails clearly, and no token appears in any log', async () => {
     const repo = await env.git.createRepo('private', { files: await fixtureFiles('no-download-tool') });
     const wrong = 'ghp_wrongTokenE2e0123456789abcdefABCDEF';
     const before = coderLog(env.coder).length;
-    const pod = workspacePod(env, { name: 'private', repo, ghToken: wrong });
+    // Fails at checkout, before any build: no base image needed.
+    const pod = workspacePod(env, { name: 'private', repo, ghToken: wrong, withDevBase: false });
     const error = await pod.start().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PodFailure);
     const failure = error as PodFailure;
@@ -81,6 +84,7 @@ describeDocker('scenarios 7 and 8: build, lifecycle and checkout failures', () =
     expect(env.git.requests.some((r) => r.path.includes('/private') && !r.authorized)).toBe(true);
     const everything = [failure.logs, await pod.logs('dind'), ...env.coder.requests.map((r) => r.body)].join('\n');
     expect(secretsIn(everything, [wrong, env.git.token, env.coder.token])).toEqual([]);
+    await pod.destroy();
   });
 });
 

@@ -66,6 +66,8 @@ describeDocker('scenario 5: a privileged dev container running its own dockerd',
     expect(load.exitCode, load.stderr).toBe(0);
     const inner = await inDevContainer(pod, folder, ['docker', 'run', '--rm', 'e2e/debian:bookworm', 'echo', 'hello from the innermost container']);
     expect(inner.stdout.trim(), inner.stderr).toBe('hello from the innermost container');
+    // Free the two cores for the next pod; afterAll still cleans up after a failure.
+    await pod.destroy();
   });
 });
 
@@ -97,5 +99,6 @@ describeDocker('scenarios 6 and 10: no curl, wget or busybox, while Coder answer
     expect(missing).toEqual([]);
     const all = [await pod.logs('devcontainer-builder'), await pod.logs('devcontainer-agent'), ...env.coder.requests.map((r) => r.body)].join('\n');
     expect(secretsIn(all, [env.coder.token, env.git.token])).toEqual([]);
+    await pod.destroy();
   });
 });

@@ -123,6 +123,8 @@ export interface WorkspaceOptions {
   readonly ghToken?: string;
   /** Builder settings the template does not expose (see PodRunnerOptions.extraEnv). */
   readonly builderEnv?: Readonly<Record<string, string>>;
+  /** Load the Debian base into the pod's daemon; off for pods that fail before any build. @default true */
+  readonly withDevBase?: boolean;
   /** Also load the DinD image into the pod's daemon (for a dev container running its own dockerd). @default false */
   readonly withDindBase?: boolean;
 }
@@ -149,11 +151,11 @@ export function templateValues(env: E2eEnv, options: WorkspaceOptions): Record<s
 }
 
 /** Loads the local bases into the pod's DinD daemon once (its data volume is a PVC). */
-async function loadDevBases(pod: PodRunner, withDindBase: boolean): Promise<void> {
+async function loadDevBases(pod: PodRunner, withDevBase: boolean, withDindBase: boolean): Promise<void> {
   const container = pod.containerName('dind');
   const has = async (image: string) =>
     (await docker(['exec', container, 'docker', '-H', 'unix:///var/run/dind/docker.sock', 'image', 'inspect', image], { reject: false })).exitCode === 0;
-  if (!(await has(DEV_BASE_IMAGE))) await loadImageInto({ container }, testImages.debian, { as: DEV_BASE_IMAGE });
+  if (withDevBase && !(await has(DEV_BASE_IMAGE))) await loadImageInto({ container }, testImages.debian, { as: DEV_BASE_IMAGE });
   if (withDindBase && !(await has(DEV_DIND_IMAGE))) await loadImageInto({ container }, testImages.dind, { as: DEV_DIND_IMAGE });
 }
 
@@ -170,7 +172,7 @@ export function workspacePod(env: E2eEnv, options: WorkspaceOptions): PodRunner 
         ? undefined
         : { 'devcontainer-builder': options.builderEnv, 'devcontainer-agent': options.builderEnv },
     afterInitContainer: async (container, runner) => {
-      if (container === 'dind') await loadDevBases(runner, options.withDindBase ?? false);
+      if (container === 'dind') await loadDevBases(runner, options.withDevBase ?? true, options.withDindBase ?? false);
     },
     log: (line) => process.stderr.write(`[e2e] ${line}\n`),
   });
