@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeDocker } from '../support/docker.js';
 import { prepareDebianBase, testImages } from '../support/images.js';
 import { PodFailure, PodRunner, createTestNetwork, resolvePod, sweepLeftovers } from '../support/pod-runner.js';
+import { synthTemplate } from '../support/synth.js';
 
 const values = { 'coder_agent.main.token': 'tok-123', 'data.coder_parameter.repo.value': 'http://git/repo.git' };
 const secrets = { 'gh/token': 'line one\nline two' };
@@ -120,6 +121,48 @@ describe('resolvePod', () => {
     expect(argv.join(' ')).not.toContain('tok-123');
     expect(pod.notes.join('\n')).toMatch(/runtime_class_name sysbox-runc ignored/);
     expect(init.env.get('GREETING')).toBe('hello-tok-123-$(TOKEN)');
+  });
+});
+
+describe('the synthesized template, as the scenarios resolve it', () => {
+  // Values as the scenarios map them (workspace-pod.ts templateValues); any
+  // new reference in the template fails here first, without Docker.
+  const scenarioValues: Record<string, string> = {
+    'coder_agent.main.token': 'tok',
+    'coder_agent.main.init_script': '#!/bin/sh\nexit 0\n',
+    'var.agent_url != "" ? var.agent_url : data.coder_workspace.me.access_url': 'http://10.213.0.1:1/',
+    'data.coder_parameter.repository.value': 'http://10.213.0.1:2/app.git',
+    'data.coder_parameter.git_branch.value': '',
+    'data.coder_parameter.rebuild.value': 'false',
+    'data.coder_external_auth.github.access_token': 'gh',
+    'var.cache_repo': '',
+    'var.registry_auth_secret != "" ? [1] : []': '[]',
+    'var.builder_image': 'builder',
+    'var.dind_image': 'dind',
+    'var.runtime_class_name == ""': 'true',
+    'var.runtime_class_name != "" ? var.runtime_class_name : null': '',
+  };
+
+  it('is a native DinD sidecar with a probe, the builder init container, then the agent, sharing /workspaces and the socket', async () => {
+    const { json } = await synthTemplate();
+    const pod = resolvePod(json, { images: (ref) => ref, values: scenarioValues });
+    expect(pod.containers.map((c) => `${c.kind}:${c.name}:${c.image}`)).toEqual([
+      'sidecar:dind:dind',
+      'init:devcontainer-builder:builder',
+      'main:devcontainer-agent:builder',
+    ]);
+    const [sidecar, builder, agent] = pod.containers;
+    expect(sidecar!.startupProbe?.command.join(' ')).toContain('docker');
+    expect(sidecar!.privileged).toBe(true);
+    for (const c of [builder!, agent!]) {
+      expect(c.privileged).toBe(false);
+      const mount = (path: string) => c.mounts.find((m) => m.path === path)?.volume;
+      expect(mount('/workspaces')).toBe(sidecar!.mounts.find((m) => m.path === '/workspaces')?.volume);
+      const socketDir = c.env.get('DOCKER_HOST')?.replace(/^unix:\/\//, '').replace(/\/[^/]+$/, '');
+      expect(socketDir && mount(socketDir)).toBe(sidecar!.mounts.find((m) => m.path === socketDir)?.volume);
+      expect(c.env.get('CODER_AGENT_TOKEN')).toBe('tok');
+    }
+    expect(pod.volumes.filter((v) => v.kind === 'pvc').map((v) => v.name).sort()).toEqual(['docker-data', 'workspaces']);
   });
 });
 
