@@ -30,23 +30,57 @@ export interface PodBenchOptions {
   readonly log: (line: string) => void;
 }
 
-/** One cold start then one restart of a fresh pod; returns both times in ms (to the agent's report). */
-async function coldThenRestart(env: E2eEnv, repo: FixtureRepo, name: string, log: (line: string) => void): Promise<{ pod: PodRunner; coldMs: number; restartMs: number }> {
-  const pod = workspacePod(env, { name, repo });
+/** Where a start spent its time: ms from `start()` to each milestone. */
+type Phases = Record<string, number>;
+
+/** Starts the pod and waits for the next agent report; milestones of the pod runner plus `agent` (report received). */
+async function startUntilAgent(env: E2eEnv, pod: PodRunner, timeoutMs: number): Promise<Phases> {
   const before = env.coder.reports.length;
-  let started = performance.now();
-  await pod.start();
-  await waitForReports(env.coder, before, 15 * 60_000);
-  const coldMs = performance.now() - started;
-  log(`pod ${name}: cold start to agent ${(coldMs / 1000).toFixed(1)} s`);
-  const reports = env.coder.reports.length;
+  const started = performance.now();
+  const { milestones } = await pod.start();
+  await waitForReports(env.coder, before, timeoutMs);
+  return { ...milestones, agent: performance.now() - started };
+}
+
+/** One cold start then one restart of a fresh pod, with the milestones of each. */
+async function coldThenRestart(env: E2eEnv, repo: FixtureRepo, name: string, log: (line: string) => void): Promise<{ pod: PodRunner; cold: Phases; restart: Phases }> {
+  const pod = workspacePod(env, { name, repo });
+  const cold = await startUntilAgent(env, pod, 15 * 60_000);
+  log(`pod ${name}: cold start to agent ${(cold.agent! / 1000).toFixed(1)} s ${JSON.stringify(cold)}`);
   await pod.stop();
-  started = performance.now();
-  await pod.start();
-  await waitForReports(env.coder, reports, 10 * 60_000);
-  const restartMs = performance.now() - started;
-  log(`pod ${name}: restart to agent ${(restartMs / 1000).toFixed(1)} s`);
-  return { pod, coldMs, restartMs };
+  const restart = await startUntilAgent(env, pod, 10 * 60_000);
+  log(`pod ${name}: restart to agent ${(restart.agent! / 1000).toFixed(1)} s ${JSON.stringify(restart)}`);
+  return { pod, cold, restart };
+}
+
+/** `2026-…T11:13:51.936123456Z` → epoch ms (Date.parse wants at most milliseconds). */
+function dockerTime(text: string): number {
+  return Date.parse(text.trim().replace(/(\.\d{3})\d*Z$/, '$1Z'));
+}
+
+/**
+ * Where one builder `up` spent its time, from its console lines
+ * (`<ISO time> <LEVEL> <text>`) and the container's start and finish times.
+ */
+function builderPhases(logs: string, startedAt: number, finishedAt: number): Phases {
+  const lines = logs.split('\n').map((l) => /^(\S+Z) \S+\s+(.*)$/.exec(l)).filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ at: Date.parse(m[1]!), text: m[2]! }));
+  const at = (pattern: RegExp) => lines.find((l) => pattern.test(l.text))?.at ?? NaN;
+  const first = lines[0]?.at ?? NaN;
+  const checkoutStart = at(/^▶ Checkout/);
+  const checkoutEnd = at(/^✔ Checkout/);
+  const upStart = at(/^▶ Dev container/);
+  const upEnd = at(/^✔ Dev container/);
+  const ready = at(/^The dev container \S+ is ready/);
+  return {
+    'process start to first line': first - startedAt,
+    'first line to checkout (Docker wait, state)': checkoutStart - first,
+    checkout: checkoutEnd - checkoutStart,
+    'checkout to devcontainer up': upStart - checkoutEnd,
+    'devcontainer up': upEnd - upStart,
+    'after up until ready (extensions, state)': ready - upEnd,
+    'ready to exit (log flush)': finishedAt - ready,
+  };
 }
 
 /**
@@ -54,7 +88,7 @@ async function coldThenRestart(env: E2eEnv, repo: FixtureRepo, name: string, log
  * kubelet would on a restart, optionally with another program; returns the
  * wall time from `docker run` to exit.
  */
-async function runBuilderOnce(pod: PodRunner, variant: 'builder' | 'bare'): Promise<number> {
+async function runBuilderOnce(pod: PodRunner, variant: 'builder' | 'bare'): Promise<{ ms: number; phases?: Phases }> {
   const spec = pod.pod.containers.find((c) => c.name === BUILDER);
   if (spec === undefined) throw new Error(`the pod has no ${BUILDER} container`);
   const copy: ResolvedContainer =
@@ -87,11 +121,20 @@ async function runBuilderOnce(pod: PodRunner, variant: 'builder' | 'bare'): Prom
       const logs = await docker(['logs', '--tail', '30', name], { reject: false });
       throw new Error(`${variant} up exited ${r.stdout.trim()}: ${(logs.stdout + logs.stderr).slice(-1500)}`);
     }
-    return ms;
+    if (variant === 'bare') return { ms };
+    const times = (await docker(['inspect', '--format', '{{.State.StartedAt}} {{.State.FinishedAt}}', name])).stdout.trim().split(' ');
+    const logs = await docker(['logs', name], { reject: false, timeoutMs: 60_000 });
+    return { ms, phases: builderPhases(logs.stdout + logs.stderr, dockerTime(times[0] ?? ''), dockerTime(times[1] ?? '')) };
   } finally {
     await docker(['rm', '-f', name], { reject: false });
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** Milestones as figures (seconds since the pod's start), in pod order. */
+function milestoneFigures(prefix: string, what: string, runs: readonly Phases[]): Figure[] {
+  const keys = Object.keys(runs[0] ?? {}).filter((k) => k !== 'agent');
+  return keys.map((k) => ({ id: `${prefix}.${k}`, label: `  ${what}: ${k} at`, unit: 's', samples: runs.map((r) => (r[k] ?? NaN) / 1000) }));
 }
 
 export async function benchPod(options: PodBenchOptions): Promise<Figure[]> {
@@ -100,36 +143,46 @@ export async function benchPod(options: PodBenchOptions): Promise<Figure[]> {
   const env = await setUpEnv({ subnet: '10.214.1.0/24' });
   try {
     const repo = await env.git.createRepo('app', { files: await benchFixture('slow-build') });
-    const cold: number[] = [];
-    const restart: number[] = [];
+    const cold: Phases[] = [];
+    const restart: Phases[] = [];
     let warm: PodRunner | undefined;
     for (let i = 0; i < coldPairs; i++) {
       if (warm !== undefined) await warm.destroy();
       const r = await coldThenRestart(env, repo, `bench-${i}`, options.log);
-      cold.push(r.coldMs);
-      restart.push(r.restartMs);
+      cold.push(r.cold);
+      restart.push(r.restart);
       warm = r.pod;
     }
     const a: number[] = [];
     const b: number[] = [];
+    const aPhases: Phases[] = [];
     if (warm !== undefined) {
       // One unmeasured run of each first: the first start of a node program reads it from disk.
       await runBuilderOnce(warm, 'builder');
       await runBuilderOnce(warm, 'bare');
       for (let i = 0; i < overheadPairs; i++) {
-        a.push(await runBuilderOnce(warm, 'builder'));
-        b.push(await runBuilderOnce(warm, 'bare'));
+        const ra = await runBuilderOnce(warm, 'builder');
+        a.push(ra.ms);
+        if (ra.phases !== undefined) aPhases.push(ra.phases);
+        b.push((await runBuilderOnce(warm, 'bare')).ms);
         options.log(`overhead pair ${i + 1}/${overheadPairs}: builder up ${(a[i]! / 1000).toFixed(1)} s, bare devcontainer up ${(b[i]! / 1000).toFixed(1)} s`);
       }
     }
     const s = (ms: number[]) => ms.map((x) => x / 1000);
+    const coldMs = cold.map((p) => p.agent!);
+    const restartMs = restart.map((p) => p.agent!);
     return [
-      { id: 'pod.coldSeconds', label: 'Cold start: fresh pod to agent connected', unit: 's', samples: s(cold),
+      { id: 'pod.coldSeconds', label: 'Cold start: fresh pod to agent connected', unit: 's', samples: s(coldMs),
         note: 'bench/fixtures/slow-build (apt-get install in the Dockerfile), base image loaded into DinD from the host as a registry pull would' },
-      { id: 'pod.restartSeconds', label: 'Warm restart: pod recreated, volumes kept, to agent connected', unit: 's', samples: s(restart) },
-      { id: 'pod.restartToColdRatio', label: 'Restart / cold, per pair', unit: 'ratio', samples: pairRatios(restart, cold), target: { kind: 'max', value: 0.15, goal: 0.05 } },
+      { id: 'pod.restartSeconds', label: 'Warm restart: pod recreated, volumes kept, to agent connected', unit: 's', samples: s(restartMs) },
+      ...milestoneFigures('pod.cold', 'Cold start', cold),
+      ...milestoneFigures('pod.restart', 'Warm restart', restart),
+      { id: 'pod.restartToColdRatio', label: 'Restart / cold, per pair', unit: 'ratio', samples: pairRatios(restartMs, coldMs), target: { kind: 'max', value: 0.15, goal: 0.05 } },
       { id: 'overhead.builderUpSeconds', label: 'Warm `devcontainer-builder up` (init container run again)', unit: 's', samples: s(a) },
       { id: 'overhead.bareUpSeconds', label: 'Warm bare `devcontainer up`, same container and arguments', unit: 's', samples: s(b) },
+      ...Object.keys(aPhases[0] ?? {}).map((phase): Figure => ({
+        id: `overhead.builderPhase.${phase}`, label: `  builder up phase: ${phase}`, unit: 's', samples: aPhases.map((p) => (p[phase] ?? NaN) / 1000),
+      })),
       { id: 'overhead.ratio', label: 'Builder overhead: builder up / bare up, per A B pair', unit: 'ratio', samples: pairRatios(a, b), target: { kind: 'max', value: 1.1, goal: 1.03 } },
     ];
   } finally {

@@ -51,6 +51,9 @@ export function meets(target: Target, median: number): boolean {
 
 export function toResult(figure: Figure): FigureResult {
   if (figure.samples.length === 0) return figure;
+  if (!figure.samples.some((x) => Number.isFinite(x))) {
+    return { ...figure, samples: [], notMeasured: figure.notMeasured ?? 'no finite sample (a milestone was not found)' };
+  }
   const summary = summarize(figure.samples);
   return { ...figure, summary, met: figure.target === undefined ? undefined : meets(figure.target, summary.median) };
 }
