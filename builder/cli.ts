@@ -112,7 +112,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   log.info(`devcontainer-builder ${builderVersion()} ${command}`);
   let code = 0;
   try {
-    await COMMANDS[command]({ config, log, signal: io.signal, devcontainerBin: io.devcontainerBin ?? devcontainerBin() });
+    const consoleLog = coder ? createBuilderLog({ secrets: [...config.secrets, coder.token], out: io.stdout }).log : log;
+    await COMMANDS[command]({ config, log, consoleLog, signal: io.signal, devcontainerBin: io.devcontainerBin ?? devcontainerBin() });
     if (io.signal.aborted) log.info('Stopped by a signal.');
   } catch (error) {
     code = 1;

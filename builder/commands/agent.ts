@@ -61,6 +61,7 @@ export async function agentCommand(ctx: CommandContext, policy: AgentPolicy = {}
         viaDevcontainer: !target.fallback && failures < 2,
         dockerHost: config.dockerHost,
         devcontainerBin: ctx.devcontainerBin,
+        outputLog: ctx.consoleLog,
       });
       const ended = await untilExitOrAbort(agent, signal);
       if (ended === 'aborted') break;

@@ -34,6 +34,8 @@ export interface StartAgentOptions {
   readonly dockerHost?: string;
   /** @default 'devcontainer' */
   readonly devcontainerBin?: string;
+  /** Where the agent's own output goes. @default - `log` */
+  readonly outputLog?: Logger;
 }
 
 /** How the agent (or its exec client) ended. */
@@ -143,9 +145,8 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     env,
     input: `${options.agentToken}\n${script}`,
     signal: controller.signal,
-    // Agent output is long and the agent streams its own logs to Coder: keep it on stdout only.
-    stderrLevel: 'debug',
-    onLine: (line) => log.debug(line),
+    // The agent streams its own logs to Coder: its output belongs on stdout only.
+    onLine: (line) => (options.outputLog ?? log).info(line),
     reject: false,
   }).then(
     (r): AgentExit => ({ exitCode: r.exitCode, reason: `exited with code ${r.exitCode}`, lastLines: r.tail }),

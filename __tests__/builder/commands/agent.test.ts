@@ -7,6 +7,8 @@ import { agentCommand } from '../../../builder/commands/agent.js';
 import { writeState } from '../../../builder/commands/state.js';
 import { AgentError } from '../../../builder/errors.js';
 import { AGENT_BINARY_PATH } from '../../../builder/steps/start-agent.js';
+import { Logger } from '../../../builder/log/logger.js';
+import { MemorySink } from '../../../builder/log/memory-sink.js';
 import { replay, TOKEN, World, type FakeRule } from './harness.js';
 
 const FOUND: FakeRule[] = [
@@ -34,10 +36,14 @@ describe('agentCommand with fake docker and devcontainer', () => {
     world = new World();
     await upRan(world);
     world.script([...FOUND, { tool: 'devcontainer', args: ['exec'], stderr: 'agent: cannot reach Coder', exit: 1 }, { tool: 'docker', args: ['exec', '-i'], stderr: 'agent: cannot reach Coder', exit: 1 }]);
-    const error = await agentCommand(world.context('agent'), { restartDelaysMs: [10, 10, 10] }).catch((e: unknown) => e);
+    const consoleOnly = new MemorySink();
+    const error = await agentCommand({ ...world.context('agent'), consoleLog: new Logger(consoleOnly) }, { restartDelaysMs: [10, 10, 10] }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AgentError);
     expect((error as AgentError).message).toMatch(/kept exiting \(last: .*exited with code 1; 3 restarts\)/);
     expect((error as AgentError).lastLines).toContain('agent: cannot reach Coder');
+    // The agent's own output stays on the console: it is not streamed to Coder a second time.
+    expect(consoleOnly.texts).toContain('agent: cannot reach Coder');
+    expect(world.sink.texts).not.toContain('agent: cannot reach Coder');
 
     const calls = world.recordedCalls();
     const execs = calls.filter((c) => c.tool === 'devcontainer' && c.args[0] === 'exec');
