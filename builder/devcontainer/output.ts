@@ -46,7 +46,8 @@ export class CliOutput {
         return;
       case 'raw': {
         const level = cliLevelToCoder(event.level);
-        for (const l of this.raw.push(event.text)) this.emit(level, l);
+        // Blank lines around lifecycle banners carry nothing in a log view.
+        for (const l of this.raw.push(event.text)) if (stripAnsi(l).trim() !== '') this.emit(level, l);
         return;
       }
       case 'text': {
