@@ -63,6 +63,11 @@ function cachePod(env: E2eEnv, repo: FixtureRepo, registry: LocalRegistry, v: Va
   return pod;
 }
 
+/** Build steps the classic builder answered from its cache (` ---> Using cache`), from the builder's log. */
+async function cacheHits(pod: PodRunner): Promise<number> {
+  return (await pod.logs('devcontainer-builder')).split('\n').filter((l) => l.includes('Using cache')).length;
+}
+
 async function untilAgent(env: E2eEnv, pod: PodRunner): Promise<number> {
   const before = env.coder.reports.length;
   const started = performance.now();
@@ -83,7 +88,7 @@ export async function benchRegistryCache(options: RegistryCacheOptions): Promise
     const coldMs = await untilAgent(env, a);
     options.log(`cache: first workspace cold ${(coldMs / 1000).toFixed(1)} s`);
     const image = (await dind(a, ['inspect', '--format', '{{.Config.Image}}', await devContainerId(a, FOLDER)])).stdout.trim();
-    let started = performance.now();
+    const started = performance.now();
     for (const args of [['tag', image, CACHE_REPO], ['push', CACHE_REPO]]) {
       const r = await dind(a, args, { timeoutMs: 10 * 60_000 });
       if (r.exitCode !== 0) throw new Error(`docker ${args.join(' ')} in the first workspace failed: ${r.stderr.trim()}`);
@@ -96,23 +101,27 @@ export async function benchRegistryCache(options: RegistryCacheOptions): Promise
     const b = cachePod(env, repo, registry, { name: 'b', cacheRepo: CACHE_REPO, pull: false }, timingsB);
     const asBuilderMs = await untilAgent(env, b);
     const pulledByBuild = (await dind(b, ['image', 'inspect', CACHE_REPO])).exitCode === 0;
-    options.log(`cache: second workspace, builder as is: ${(asBuilderMs / 1000).toFixed(1)} s (cache image in DinD afterwards: ${pulledByBuild})`);
+    const hitsB = await cacheHits(b);
+    options.log(`cache: second workspace, builder as is: ${(asBuilderMs / 1000).toFixed(1)} s (cache image in DinD afterwards: ${pulledByBuild}, ${hitsB} steps from cache)`);
     await b.destroy();
 
     const timingsC: Record<string, number> = {};
     const c = cachePod(env, repo, registry, { name: 'c', cacheRepo: CACHE_REPO, pull: true }, timingsC);
-    started = performance.now();
     const prePulledMs = await untilAgent(env, c);
-    options.log(`cache: second workspace with the cache pulled first: ${(prePulledMs / 1000).toFixed(1)} s (pull ${((timingsC.pullMs ?? NaN) / 1000).toFixed(1)} s)`);
+    const hitsC = await cacheHits(c);
+    options.log(`cache: second workspace with the cache pulled first: ${(prePulledMs / 1000).toFixed(1)} s (pull ${((timingsC.pullMs ?? NaN) / 1000).toFixed(1)} s, ${hitsC} steps from cache)`);
     await c.destroy();
 
     return [
       { id: 'cache.coldSeconds', label: 'Registry cache: first workspace, cold (no cache)', unit: 's', samples: [coldMs / 1000] },
       { id: 'cache.pushSeconds', label: 'Registry cache: push of its image to the local registry', unit: 's', samples: [pushMs / 1000] },
       { id: 'cache.asBuilderSeconds', label: 'Registry cache: second workspace, DEVCONTAINER_CACHE_FROM set, builder as is', unit: 's', samples: [asBuilderMs / 1000],
-        note: `the cache image was ${pulledByBuild ? '' : 'not '}in DinD after the build (the classic builder does not pull --cache-from images)` },
+        note: `the cache image was ${pulledByBuild ? '' : 'not '}in DinD after the build; ${hitsB} build steps came from the cache` },
       { id: 'cache.asBuilderRatio', label: 'Registry cache: builder as is / cold', unit: 'ratio', samples: [asBuilderMs / coldMs], target: { kind: 'max', value: 0.5 } },
-      { id: 'cache.prePulledSeconds', label: 'Registry cache: second workspace, cache image pulled first (pull included)', unit: 's', samples: [prePulledMs / 1000] },
+      { id: 'cache.prePulledSeconds', label: 'Registry cache: second workspace, cache image pulled first (pull included)', unit: 's', samples: [prePulledMs / 1000],
+        note: `${hitsC} build steps came from the cache` },
+      { id: 'cache.asBuilderHits', label: 'Registry cache: build steps from cache, builder as is', unit: 'steps', samples: [hitsB] },
+      { id: 'cache.prePulledHits', label: 'Registry cache: build steps from cache, pulled first', unit: 'steps', samples: [hitsC] },
       { id: 'cache.pullSeconds', label: 'Registry cache: of which the pull', unit: 's', samples: timingsC.pullMs === undefined ? [] : [timingsC.pullMs / 1000] },
       { id: 'cache.prePulledRatio', label: 'Registry cache: pulled first / cold', unit: 'ratio', samples: [prePulledMs / coldMs], target: { kind: 'max', value: 0.5 } },
     ];
