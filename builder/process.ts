@@ -22,8 +22,13 @@ export interface RunOptions {
   readonly onLine?: 'log' | 'quiet' | ((line: string, stream: 'stdout' | 'stderr') => void);
   /** @default 'info' */
   readonly stderrLevel?: LogLevel;
-  /** Resolve with the result instead of throwing on a non-zero exit. @default false */
-  readonly reject?: boolean;
+  /**
+   * Resolve with the result (its `exitCode`) when the command exits
+   * non-zero, instead of throwing. A timeout, a cancel or a failure to start
+   * still throws.
+   * @default false
+   */
+  readonly allowFailure?: boolean;
   /** How many trailing output lines to keep for `ProcessError`. @default 40 */
   readonly tailLines?: number;
 }
@@ -94,7 +99,8 @@ export async function run(log: Logger, file: string, args: readonly string[], op
   const durationMs = Math.round(performance.now() - start);
   log.debug(`Done: ${file} exited ${result.exitCode ?? result.signal} after ${formatDuration(durationMs)}`);
 
-  if (result.failed && options.reject !== true) {
+  const plainExit = !stop.timedOut && !stop.cancelled && result.exitCode !== undefined && result.signal === undefined;
+  if (result.failed && !(options.allowFailure === true && plainExit)) {
     const err = result as unknown as ExecaError;
     const reason = stop.timedOut
       ? `timed out after ${formatDuration(options.timeoutMs ?? 0)}`

@@ -36,7 +36,7 @@ describe('run', () => {
 
   it('resolves with the exit code when a failure is allowed', async () => {
     const { log } = logger();
-    const result = await run(log, 'sh', ['-c', 'exit 4'], { reject: true });
+    const result = await run(log, 'sh', ['-c', 'exit 4'], { allowFailure: true });
     expect(result.exitCode).toBe(4);
   });
 

@@ -40,7 +40,6 @@ export async function runDevcontainerCli(log: Logger, args: readonly string[], o
       env: options.dockerHost ? { DOCKER_HOST: options.dockerHost } : undefined,
       timeoutMs: options.timeoutMs,
       signal: options.signal,
-      reject: false,
       onLine: (line, stream) => {
         if (stream === 'stderr') output.stderrLine(line);
         else stdout.push(line);

@@ -31,7 +31,7 @@ export async function inspectFolder(git: Git, folder: string, repository: string
   if (entries.length === 0) return { kind: 'empty' };
   if (!entries.includes('.git')) return { kind: 'foreign', reason: 'it holds files but is not a git repository' };
 
-  const quiet = { onLine: 'quiet', reject: true } as const;
+  const quiet = { onLine: 'quiet', allowFailure: true } as const;
   // Anything but a clear verdict from git (permissions, ownership, a broken
   // git) must stop the builder rather than move a possibly good checkout aside.
   const unsure = (result: RunResult) => new CheckoutError(

@@ -31,7 +31,7 @@ export async function reuseCheckout(o: ReuseOptions): Promise<'reused' | 'switch
   const { log, folder } = o;
   const git = (args: readonly string[], extra: Parameters<Git>[1] = {}) => o.git(['-C', folder, ...args], { onLine: 'quiet', ...extra });
   const gitDir = (await git(['rev-parse', '--absolute-git-dir'])).stdout.trim();
-  const head = await git(['symbolic-ref', '--quiet', '--short', 'HEAD'], { reject: true });
+  const head = await git(['symbolic-ref', '--quiet', '--short', 'HEAD'], { allowFailure: true });
   const current = head.exitCode === 0 ? head.stdout.trim() : undefined;
   const currentName = current ?? 'a detached HEAD';
   const record = await readBranchRecord(gitDir);
@@ -82,11 +82,11 @@ export async function reuseCheckout(o: ReuseOptions): Promise<'reused' | 'switch
 
   log.info(`The branch parameter changed: switching ${folder} from ${currentName} to ${target}`);
   await remoteCall(['fetch', '--quiet', o.remote, `+refs/heads/${target}:refs/remotes/${o.remote}/${target}`], `fetch of branch ${target}`, target);
-  const local = await git(['rev-parse', '--verify', '--quiet', `refs/heads/${target}`], { reject: true });
+  const local = await git(['rev-parse', '--verify', '--quiet', `refs/heads/${target}`], { allowFailure: true });
   const switchArgs = local.exitCode === 0 ? ['switch', target] : ['switch', '--create', target, '--track', `${o.remote}/${target}`];
   await remoteCall(switchArgs, `switch to ${target}`, target);
   if (local.exitCode === 0) {
-    const behind = await git(['rev-list', '--count', `${target}..${o.remote}/${target}`], { reject: true });
+    const behind = await git(['rev-list', '--count', `${target}..${o.remote}/${target}`], { allowFailure: true });
     const count = Number.parseInt(behind.stdout.trim(), 10);
     if (count > 0) log.info(`Local branch ${target} is ${count} commit${count === 1 ? '' : 's'} behind ${o.remote}/${target}; it was not updated (run git pull in the workspace).`);
   }

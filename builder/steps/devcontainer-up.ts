@@ -166,8 +166,8 @@ async function readFolder(root: string, folder: string): Promise<BuildInputFile[
 /** `docker buildx version` and the current builder's driver; never throws. */
 async function detectBuildx(log: Logger, dockerHost: string | undefined, signal: AbortSignal | undefined): Promise<BuildxInfo> {
   const env = dockerHost ? { DOCKER_HOST: dockerHost } : undefined;
-  const version = await run(log, 'docker', ['buildx', 'version'], { env, signal, timeoutMs: 30_000, onLine: 'quiet', reject: false }).catch(() => undefined);
+  const version = await run(log, 'docker', ['buildx', 'version'], { env, signal, timeoutMs: 30_000, onLine: 'quiet' }).catch(() => undefined);
   if (!version || version.exitCode !== 0) return { available: false };
-  const inspect = await run(log, 'docker', ['buildx', 'inspect'], { env, signal, timeoutMs: 30_000, onLine: 'quiet', reject: false }).catch(() => undefined);
+  const inspect = await run(log, 'docker', ['buildx', 'inspect'], { env, signal, timeoutMs: 30_000, onLine: 'quiet' }).catch(() => undefined);
   return { available: true, driver: inspect && inspect.exitCode === 0 ? parseBuildxDriver(inspect.stdout) : undefined };
 }

@@ -83,7 +83,7 @@ async function readCustomizations(options: InstallExtensionsOptions): Promise<Vs
     env: dockerEnv(options),
     timeoutMs: 120_000,
     signal: options.signal,
-    reject: true, // resolve with the exit code: a failure is reported below, not thrown
+    allowFailure: true, // a failure is reported below, not thrown
     // stderr holds the CLI's JSON log events: only needed when it fails.
     onLine: (line, stream) => { if (stream === 'stdout') stdout.push(line); },
   });
@@ -172,8 +172,7 @@ function docker(options: InstallExtensionsOptions, args: string[], extra: { inpu
     timeoutMs: extra.timeoutMs ?? 60_000,
     input: extra.input,
     onLine: 'quiet',
-    // run()'s `reject: true` means: resolve with the exit code instead of throwing.
-    reject: extra.allowFailure === true,
+    allowFailure: extra.allowFailure === true,
   });
 }
 

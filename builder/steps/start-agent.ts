@@ -147,7 +147,6 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     signal: controller.signal,
     // The agent streams its own logs to Coder: its output belongs on stdout only.
     onLine: (line) => (options.outputLog ?? log).info(line),
-    reject: false,
   }).then(
     (r): AgentExit => ({ exitCode: r.exitCode, reason: `exited with code ${r.exitCode}`, lastLines: r.tail }),
     (error: unknown): AgentExit => ({
