@@ -5,7 +5,9 @@
 // (which waits until Coder acknowledged everything) and prints one JSON line.
 import { Writable } from 'node:stream';
 import { writeFile } from 'node:fs/promises';
-import { createBuilderLog } from '../builder/log/index.js';
+import {
+  CoderSink, ConsoleSink, FanoutSink, HttpCoderLogApi, LevelFilterSink, Logger, MaskingSink, PlainTextSink, createBuilderLog, createMasker,
+} from '../builder/log/index.js';
 import { benchLines } from './log-lines.js';
 
 /** What the child reports (one JSON line on stdout). */
@@ -19,6 +21,10 @@ export interface ChildReport {
   readonly cpuMs: number;
   readonly baselineRssKiB: number;
   readonly peakRssKiB: number;
+  /** Highest V8 heap in use seen (sampled every 50 ms). */
+  readonly peakHeapUsedMiB: number;
+  /** Highest memory outside the V8 heap (buffers) seen. */
+  readonly peakExternalMiB: number;
   /** Where the epoch-ms write time of each line was saved (Float64 little-endian). */
   readonly writeTimesFile: string;
 }
@@ -31,6 +37,25 @@ const chunk = Number(process.env.BENCH_CHUNK ?? '300');
 /** Offered load in lines/s; 0 writes as fast as the event loop turns. */
 const rate = Number(process.env.BENCH_RATE ?? '0');
 const timesFile = process.env.BENCH_TIMES_FILE ?? '';
+/**
+ * Diagnostic only: lines per PATCH. createBuilderLog does not expose it, so
+ * when set the child puts the same sinks together itself with this one knob
+ * changed (mirrors createBuilderLog in builder/log/index.ts).
+ */
+const batchLines = Number(process.env.BENCH_BATCH_LINES ?? '0');
+
+/** The builder's log pipeline: createBuilderLog, or its copy with another batch size. */
+function builderLogFor(out: Writable): { log: Logger; close(deadlineMs?: number): Promise<void> } {
+  // Budget and flush as in production, except the budget: it must hold all
+  // 200,000 lines so that delivery can be checked to be exact.
+  const budgetBytes = 1 << 30;
+  if (batchLines === 0) return createBuilderLog({ coder: { url, token, budgetBytes }, secrets: [], out });
+  const consoleSink = new ConsoleSink({ out });
+  const coder = new CoderSink({ api: new HttpCoderLogApi({ url, token }), budgetBytes, batchLines });
+  const masked = new MaskingSink(new FanoutSink([consoleSink, coder]), createMasker([token]));
+  const log = new Logger(new LevelFilterSink(new PlainTextSink(masked), 'debug'));
+  return { log, close: (deadlineMs) => coder.close(deadlineMs) };
+}
 
 async function main(): Promise<void> {
   if (url === '' || token === '' || timesFile === '') throw new Error('BENCH_CODER_URL, BENCH_CODER_TOKEN and BENCH_TIMES_FILE are required');
@@ -38,13 +63,15 @@ async function main(): Promise<void> {
   // The console sink formats every line; the bytes are dropped here, so the
   // figure is the streamer's, not the speed of whatever reads stdout.
   const out = new Writable({ write: (_chunk, _encoding, done) => done() });
-  const builderLog = createBuilderLog({
-    // Budget and flush as in production, except the budget: it must hold all
-    // 200,000 lines so that delivery can be checked to be exact.
-    coder: { url, token, budgetBytes: 1 << 30 },
-    secrets: [],
-    out,
-  });
+  const builderLog = builderLogFor(out);
+  // Where the memory is: V8 heap in use vs what the process holds (RSS).
+  let peakHeapUsed = 0;
+  let peakExternal = 0;
+  const sampler = setInterval(() => {
+    const m = process.memoryUsage();
+    peakHeapUsed = Math.max(peakHeapUsed, m.heapUsed);
+    peakExternal = Math.max(peakExternal, m.external + m.arrayBuffers);
+  }, 50);
   const times = new Float64Array(count);
   const origin = performance.timeOrigin;
   const lines = benchLines(count);
@@ -68,11 +95,14 @@ async function main(): Promise<void> {
   const writeMs = performance.now() - started;
   await builderLog.close(120_000);
   const totalMs = performance.now() - started;
+  clearInterval(sampler);
   const usage = process.resourceUsage();
   const peakRssKiB = usage.maxRSS;
   const cpuMs = (usage.userCPUTime + usage.systemCPUTime) / 1000;
   await writeFile(timesFile, Buffer.from(times.buffer));
-  const report: ChildReport = { lines: count, writeMs, totalMs, cpuMs, baselineRssKiB, peakRssKiB, writeTimesFile: timesFile };
+  const report: ChildReport = {
+    lines: count, writeMs, totalMs, cpuMs, baselineRssKiB, peakRssKiB, peakHeapUsedMiB: peakHeapUsed / 2 ** 20, peakExternalMiB: peakExternal / 2 ** 20, writeTimesFile: timesFile,
+  };
   process.stdout.write(`${JSON.stringify(report)}\n`);
   out.end();
 }

@@ -42,6 +42,9 @@ interface RunResult {
   readonly childCpuMs: number;
   readonly coderCpuMs: number;
   readonly totalMs: number;
+  readonly peakHeapUsedMiB: number;
+  /** Wall time per acknowledged batch: with one request in flight, the ceiling is batch size / this. */
+  readonly msPerBatch: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
 }
@@ -69,7 +72,7 @@ async function compileChild(log: (line: string) => void): Promise<string> {
   return join(outDir, 'bench', 'log-streaming-child.js');
 }
 
-async function oneRun(childJs: string, count: number, rate: number, expected: readonly string[], log: (line: string) => void): Promise<RunResult> {
+async function oneRun(childJs: string, count: number, rate: number, batchLines: number, expected: readonly string[], log: (line: string) => void): Promise<RunResult> {
   // Limit far above the output, so the budget never cuts and delivery can be exact.
   const coder = await startFakeCoder({ limitBytes: 2 ** 31 });
   const dir = await mkdtemp(join(tmpdir(), 'bench-log-'));
@@ -78,7 +81,7 @@ async function oneRun(childJs: string, count: number, rate: number, expected: re
     const cpuBefore = process.cpuUsage();
     const child = await runChild(process.execPath, [childJs], {
       cwd: repoRoot,
-      env: { BENCH_CODER_URL: coder.url, BENCH_CODER_TOKEN: coder.token, BENCH_LINES: String(count), BENCH_TIMES_FILE: timesFile, BENCH_RATE: String(rate) },
+      env: { BENCH_CODER_URL: coder.url, BENCH_CODER_TOKEN: coder.token, BENCH_LINES: String(count), BENCH_TIMES_FILE: timesFile, BENCH_RATE: String(rate), BENCH_BATCH_LINES: String(batchLines) },
       timeoutMs: 10 * 60_000,
     });
     const cpu = process.cpuUsage(cpuBefore);
@@ -127,12 +130,14 @@ async function oneRun(childJs: string, count: number, rate: number, expected: re
       // This process is the fake Coder (plus the idle wait for the child).
       coderCpuMs: (cpu.user + cpu.system) / 1000,
       totalMs: report.totalMs,
+      peakHeapUsedMiB: report.peakHeapUsedMiB,
+      msPerBatch: report.totalMs / Math.max(1, accepted.length),
       p50Ms: latencies.length > 0 ? percentile(latencies, 50) : NaN,
       p99Ms: latencies.length > 0 ? percentile(latencies, 99) : NaN,
     };
     log(`log streaming: ${Math.round(result.linesPerSecond)} lines/s (writes took ${Math.round(report.writeMs)} ms, all acknowledged after ${Math.round(report.totalMs)} ms), ` +
       `peak RSS ${result.peakRssMiB.toFixed(1)} MiB, ${result.batches} batches, delivered ${result.delivered}/${result.expected} (${result.missing} missing, ${result.extra} extra), ` +
-      `p50 ${Math.round(result.p50Ms)} ms, p99 ${Math.round(result.p99Ms)} ms, CPU streamer ${Math.round(result.childCpuMs)} ms, fake Coder ${Math.round(result.coderCpuMs)} ms`);
+      `p50 ${Math.round(result.p50Ms)} ms, p99 ${Math.round(result.p99Ms)} ms, heap ${result.peakHeapUsedMiB.toFixed(0)} MiB, ${result.msPerBatch.toFixed(1)} ms/batch, CPU streamer ${Math.round(result.childCpuMs)} ms, fake Coder ${Math.round(result.coderCpuMs)} ms`);
     return result;
   } finally {
     await coder.close();
@@ -148,17 +153,20 @@ export async function benchLogStreaming(options: LogStreamingOptions): Promise<F
   const childJs = await compileChild(options.log);
   const modes = [
     // As fast as the event loop turns: the streamer's ceiling.
-    { key: 'burst', rate: 0, what: 'written as fast as possible' },
+    { key: 'burst', rate: 0, batchLines: 0, what: 'written as fast as possible' },
     // Offered at a rate this streamer can sustain here (a very noisy build):
     // delivery must be exact and the latency bounded.
-    { key: 'paced', rate: 10_000, what: 'offered at 10,000 lines/s' },
+    { key: 'paced', rate: 10_000, batchLines: 0, what: 'offered at 10,000 lines/s' },
+    // Diagnostic, not the builder as shipped: the same pipeline with 1,000
+    // lines per PATCH instead of 100, to show what bounds the throughput.
+    { key: 'burstBatch1000', rate: 0, batchLines: 1000, what: 'as fast as possible, DIAGNOSTIC 1,000-line batches' },
   ] as const;
   const figures: Figure[] = [];
   for (const mode of modes) {
     const results: RunResult[] = [];
     for (let i = 0; i < runs; i++) {
       options.log(`log streaming (${mode.key}) run ${i + 1}/${runs}`);
-      results.push(await oneRun(childJs, count, mode.rate, expected, options.log));
+      results.push(await oneRun(childJs, count, mode.rate, mode.batchLines, expected, options.log));
     }
     const pick = (f: (r: RunResult) => number) => results.map(f);
     const id = (name: string) => `log.${mode.key}.${name}`;
@@ -170,6 +178,8 @@ export async function benchLogStreaming(options: LogStreamingOptions): Promise<F
         note: `${count.toLocaleString('en-US')} lines, 1 % over 1024 characters (${expected.length.toLocaleString('en-US')} Coder entries after splitting), ${runs} runs` },
       { id: id('writtenPerSecond'), label: label('lines written per second (the producer side)'), unit: 'lines/s', samples: pick((r) => r.writtenPerSecond) },
       { id: id('peakRssMiB'), label: label('peak RSS of the streaming process'), unit: 'MiB', samples: pick((r) => r.peakRssMiB), target: { kind: 'max', value: 150 } },
+      { id: id('peakHeapUsedMiB'), label: label('peak V8 heap in use'), unit: 'MiB', samples: pick((r) => r.peakHeapUsedMiB) },
+      { id: id('msPerBatch'), label: label('wall time per acknowledged batch'), unit: 'ms', samples: pick((r) => r.msPerBatch) },
       { id: id('rssGrowthMiB'), label: label('RSS growth over the idle process'), unit: 'MiB', samples: pick((r) => r.rssGrowthMiB) },
       { id: id('batches'), label: label('batches acknowledged'), unit: 'PATCH', samples: pick((r) => r.batches) },
       { id: id('delivered'), label: label(`entries delivered of ${expected.length.toLocaleString('en-US')}`), unit: 'entries', samples: pick((r) => r.delivered), target: { kind: 'min', value: expected.length } },
