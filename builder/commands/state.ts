@@ -18,6 +18,8 @@ export interface BuilderState {
   /** The user the checkout was last given to. */
   readonly ownedBy?: string;
   readonly updatedAt: string;
+  /** When the dev container's image was last built here, as the Coder UI shows it. */
+  readonly built?: string;
   readonly timings?: Readonly<Record<string, number>>;
 }
 

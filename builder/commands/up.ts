@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { isBuilderError } from '../errors.js';
 import { formatDuration } from '../log/logger.js';
 import { checkout } from '../steps/checkout.js';
@@ -6,6 +7,7 @@ import { startFallbackContainer } from '../steps/fallback-container.js';
 import { installExtensions } from '../steps/install-extensions.js';
 import { fixOwnership } from '../steps/ownership.js';
 import { pushCacheImage } from '../steps/push-cache.js';
+import { describeBuild, recordContainerInfo } from '../steps/record-info.js';
 import { waitForDocker } from '../steps/wait-for-docker.js';
 import type { CommandContext } from './context.js';
 import { readState, writeState, type BuilderState } from './state.js';
@@ -76,10 +78,16 @@ export async function upCommand(ctx: CommandContext): Promise<UpOutcome> {
       timings.cachePush = pushed.ms;
     }
 
+    // A reused container keeps the build time recorded when it was built.
+    const built = up.value.built || !previous?.built ? describeBuild(new Date(), timings.build ?? 0) : previous.built;
+    const name = up.value.name ?? path.basename(config.workspaceFolder);
+    await recordContainerInfo({ log, containerId: up.value.containerId, info: { name, built }, dockerHost: config.dockerHost, signal });
+
     timings.total = Math.round(performance.now() - started);
     const state: BuilderState = {
       version: 1,
       workspaceFolder: config.workspaceFolder,
+      built,
       fingerprint: up.value.fingerprint,
       containerId: up.value.containerId,
       remoteUser: owner,

@@ -37,6 +37,8 @@ export interface DevcontainerUpOptions {
 /** A running dev container, as `devcontainer up` reported it. */
 export interface DevcontainerUpResult extends UpSuccess {
   readonly fingerprint: string;
+  /** devcontainer.json's `name`. @default - none given */
+  readonly name?: string;
   /** `--remove-existing-container` was passed. */
   readonly replaced: boolean;
   readonly cache: CachePlan;
@@ -53,7 +55,7 @@ export interface DevcontainerUpResult extends UpSuccess {
 export async function devcontainerUp(options: DevcontainerUpOptions): Promise<DevcontainerUpResult> {
   const { log } = options;
   const cli = { bin: options.devcontainerBin, dockerHost: options.dockerHost, signal: options.signal };
-  const fingerprint = await fingerprintWorkspace(options);
+  const { fingerprint, name } = await fingerprintWorkspace(options);
   const changed = options.previousFingerprint !== undefined && options.previousFingerprint !== fingerprint;
   const replaced = options.rebuild || changed;
   if (options.rebuild) log.info('DEVCONTAINER_REBUILD is set: the dev container is recreated.');
@@ -67,6 +69,7 @@ export async function devcontainerUp(options: DevcontainerUpOptions): Promise<De
   return {
     ...result,
     fingerprint,
+    name,
     replaced,
     cache,
     built: up.timings.buildMs > 0,
@@ -99,7 +102,7 @@ function ensureSuccess(command: string, cliRun: CliRun): UpSuccess {
 }
 
 /** Fingerprint the configuration the CLI resolves for the folder, plus what it builds from. */
-async function fingerprintWorkspace(options: DevcontainerUpOptions): Promise<string> {
+async function fingerprintWorkspace(options: DevcontainerUpOptions): Promise<{ fingerprint: string; name?: string }> {
   const cliRun = await runDevcontainerCli(options.log, readConfigurationArgs(options.workspaceFolder), {
     bin: options.devcontainerBin,
     dockerHost: options.dockerHost,
@@ -118,7 +121,8 @@ async function fingerprintWorkspace(options: DevcontainerUpOptions): Promise<str
   const files: BuildInputFile[] = [];
   for (const file of inputs.files) files.push({ path: file, content: await readOrEmpty(path.join(options.workspaceFolder, file)) });
   for (const folder of inputs.folders) files.push(...(await readFolder(options.workspaceFolder, folder)));
-  return fingerprintOf(parsed.configuration, files);
+  const name = typeof parsed.configuration.name === 'string' ? parsed.configuration.name : undefined;
+  return { fingerprint: fingerprintOf(parsed.configuration, files), name };
 }
 
 function parseConfiguration(stdout: string): { configuration: Record<string, unknown>; configFilePath: string } | undefined {
