@@ -2,6 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { INFO_DIR } from '../builder/steps/record-info.js';
+import { DEVCONTAINER_INFO_DIR } from '../constructs/template-stack.js';
 import { synthTemplate } from './support/synth.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -225,7 +227,19 @@ describe('the agent and the apps', () => {
       CODER_AGENT_DEVCONTAINERS_PROJECT_DISCOVERY_ENABLE: 'false',
       CODER_AGENT_DEVCONTAINERS_DISCOVERY_AUTOSTART_ENABLE: 'false',
     });
-    expect(agent.metadata.map((m: any) => m.script)).toEqual(['coder stat cpu', 'coder stat mem', 'coder stat disk --path /workspaces']);
+    expect(agent.metadata.map((m: any) => m.script)).toEqual([
+      'coder stat cpu',
+      'coder stat mem',
+      'coder stat disk --path ${local.workspace_folder}',
+      `cat ${INFO_DIR}/name 2>/dev/null || echo unknown`,
+      `cat ${INFO_DIR}/image 2>/dev/null || echo unknown`,
+      `cat ${INFO_DIR}/built 2>/dev/null || echo unknown`,
+    ]);
+    expect(agent.metadata.map((m: any) => m.display_name).slice(3)).toEqual(['Dev Container', 'Image', 'Built']);
+  });
+
+  it('reads the dev container facts from where the builder records them', () => {
+    expect(DEVCONTAINER_INFO_DIR).toBe(INFO_DIR);
   });
 
   it('adds code-server and VS Code Desktop from the Coder registry at exact versions, on the workspace folder', () => {

@@ -55,6 +55,17 @@ export const IDE_MODULES: Record<string, AgentModuleSpec> = {
   'vscode-desktop': { source: 'registry.coder.com/coder/vscode-desktop/coder', version: '1.2.0' },
 };
 
+/**
+ * Where the builder records the dev container's name, image and build time
+ * inside it (builder/steps/record-info.ts), one file each.
+ */
+export const DEVCONTAINER_INFO_DIR = '/usr/local/share/devcontainer-builder/info';
+const DEVCONTAINER_INFO: ReadonlyArray<readonly [string, string]> = [
+  ['name', 'Dev Container'],
+  ['image', 'Image'],
+  ['built', 'Built'],
+];
+
 /** Seconds Coder waits for the agent: a cold dev container build takes 5-10 minutes. */
 export const AGENT_CONNECTION_TIMEOUT_SECONDS = 1800;
 
@@ -117,7 +128,15 @@ export class TemplateStack extends TerraformStack {
         metadata: [
           { key: '0_cpu_usage', displayName: 'CPU Usage', script: 'coder stat cpu', interval: 10, timeout: 1 },
           { key: '1_ram_usage', displayName: 'RAM Usage', script: 'coder stat mem', interval: 10, timeout: 1 },
-          { key: '2_workspaces_disk', displayName: '/workspaces Disk', script: 'coder stat disk --path /workspaces', interval: 60, timeout: 1 },
+          // The dev container sees only its own checkout of the workspaces volume.
+          { key: '2_workspaces_disk', displayName: '/workspaces Disk', script: `coder stat disk --path ${this.workspaceFolder}`, interval: 60, timeout: 1 },
+          ...DEVCONTAINER_INFO.map(([file, displayName], i) => ({
+            key: `${i + 3}_devcontainer_${file}`,
+            displayName,
+            script: `cat ${DEVCONTAINER_INFO_DIR}/${file} 2>/dev/null || echo unknown`,
+            interval: 300,
+            timeout: 1,
+          })),
         ],
       }),
       'main',
