@@ -51,7 +51,8 @@ export async function waitForDocker(ctx: WaitForDockerContext): Promise<DockerRe
       return { serverVersion: attempt.serverVersion, waitedMs };
     }
     if (attempt.fatal) throw new DockerUnavailableError(`Cannot run the Docker CLI to reach ${socket}: ${attempt.reason}. The builder image must contain the docker CLI.`, { lastLines: attempt.lines });
-    lastLines = attempt.lines;
+    // An attempt cut short by the deadline says nothing: keep the last words the engine did say.
+    if (attempt.lines.length > 0) lastLines = attempt.lines;
     if (ctx.signal?.aborted) throw new DockerUnavailableError(`Stopped waiting for Docker at ${socket}: the builder is shutting down.`, { lastLines });
     if (elapsed() + intervalMs >= ctx.timeoutMs) break;
     if (elapsed() - lastProgress >= PROGRESS_EVERY_MS || attempts === 1) {
