@@ -34,6 +34,7 @@ async function main(): Promise<void> {
   }
   const names = asked.length > 0 ? asked : Object.keys(SUITES);
   const load = loadavg()[0];
+  const startedAt = new Date().toISOString();
   const figures: Figure[] = [];
   for (const name of names) {
     const started = performance.now();
@@ -48,7 +49,7 @@ async function main(): Promise<void> {
     log(`suite ${name} done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
   }
   const results: BenchResults = {
-    date: new Date().toISOString(),
+    date: startedAt,
     command: `npm run bench${asked.length > 0 ? ` -- ${asked.join(' ')}` : ''}`,
     machine: machine(load),
     figures: figures.map(toResult),
