@@ -31,7 +31,7 @@ export interface PodBenchOptions {
 }
 
 /** Where a start spent its time: ms from `start()` to each milestone. */
-type Phases = Record<string, number>;
+export type Phases = Record<string, number>;
 
 /** Starts the pod and waits for the next agent report; milestones of the pod runner plus `agent` (report received). */
 async function startUntilAgent(env: E2eEnv, pod: PodRunner, timeoutMs: number): Promise<Phases> {
@@ -62,7 +62,7 @@ function dockerTime(text: string): number {
  * Where one builder `up` spent its time, from its console lines
  * (`<ISO time> <LEVEL> <text>`) and the container's start and finish times.
  */
-function builderPhases(logs: string, startedAt: number, finishedAt: number): Phases {
+export function builderPhases(logs: string, startedAt: number, finishedAt: number): Phases {
   const lines = logs.split('\n').map((l) => /^(\S+Z) \S+\s+(.*)$/.exec(l)).filter((m): m is RegExpExecArray => m !== null)
     .map((m) => ({ at: Date.parse(m[1]!), text: m[2]! }));
   const at = (pattern: RegExp) => lines.find((l) => pattern.test(l.text))?.at ?? NaN;
@@ -72,7 +72,23 @@ function builderPhases(logs: string, startedAt: number, finishedAt: number): Pha
   const upStart = at(/^▶ Dev container/);
   const upEnd = at(/^✔ Dev container/);
   const ready = at(/^The dev container \S+ is ready/);
+  // Child processes the builder ran (`Run: <argv>` … `Done: <file> exited …`,
+  // builder/process.ts), summed by program and subcommand.
+  const processes: Phases = {};
+  let pending: { at: number; what: string } | undefined;
+  for (const line of lines) {
+    const run = /^Run: (\S+)(?: (\S+))?/.exec(line.text);
+    if (run !== null) {
+      const [, file, sub] = run;
+      pending = { at: line.at, what: `${file!.split('/').pop()}${sub !== undefined && !sub.startsWith('-') ? ` ${sub}` : ''}` };
+    } else if (pending !== undefined && line.text.startsWith('Done: ')) {
+      const key = `child process: ${pending.what}`;
+      processes[key] = (processes[key] ?? 0) + (line.at - pending.at);
+      pending = undefined;
+    }
+  }
   return {
+    ...processes,
     'process start to first line': first - startedAt,
     'first line to checkout (Docker wait, state)': checkoutStart - first,
     checkout: checkoutEnd - checkoutStart,
