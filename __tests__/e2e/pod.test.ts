@@ -13,6 +13,7 @@ import {
   dind,
   fixtureFiles,
   inDevContainer,
+  processArgv,
   reportTokens,
   runCleanups,
   secretsIn,
@@ -104,6 +105,10 @@ describeDocker('workspace pod: cold start, restart, configuration change, rebuil
     expect(stored.size).toBeGreaterThan(10);
 
     expect(secretsIn(await allLogs(), [env.coder.token, env.git.token])).toEqual([]);
+    // Tokens travel as environment only: no process in the pod or the dev container has one in its argv.
+    const argv = await processArgv(pod, FOLDER);
+    expect(argv).toContain('agent');
+    expect(secretsIn(argv, [env.coder.token, env.git.token])).toEqual([]);
     expect((await pod.status('devcontainer-agent'))?.running).toBe(true);
   });
 

@@ -127,6 +127,8 @@ export interface WorkspaceOptions {
   readonly withDevBase?: boolean;
   /** Also load the DinD image into the pod's daemon (for a dev container running its own dockerd). @default false */
   readonly withDindBase?: boolean;
+  /** Called once the sidecar is ready, right before the builder init container starts. */
+  readonly beforeBuilder?: () => void | Promise<void>;
 }
 
 /** The Terraform values of the test workspace, keyed by the template's expressions. */
@@ -172,7 +174,9 @@ export function workspacePod(env: E2eEnv, options: WorkspaceOptions): PodRunner 
         ? undefined
         : { 'devcontainer-builder': options.builderEnv, 'devcontainer-agent': options.builderEnv },
     afterInitContainer: async (container, runner) => {
-      if (container === 'dind') await loadDevBases(runner, options.withDevBase ?? true, options.withDindBase ?? false);
+      if (container !== 'dind') return;
+      await loadDevBases(runner, options.withDevBase ?? true, options.withDindBase ?? false);
+      await options.beforeBuilder?.();
     },
     log: (line) => process.stderr.write(`[e2e] ${line}\n`),
   });
@@ -222,4 +226,19 @@ export function coderLog(coder: FakeCoder): string[] {
 /** Every text the test knows to be secret must be absent from `text`. */
 export function secretsIn(text: string, secrets: readonly string[]): string[] {
   return secrets.filter((s) => s.length > 0 && text.includes(s));
+}
+
+/**
+ * The command lines of every process in a pod container, and in the dev
+ * container, joined: tokens must travel as environment only, never as argv
+ * (visible to any user through /proc/<pid>/cmdline).
+ */
+export async function processArgv(pod: PodRunner, workspaceFolder: string): Promise<string> {
+  const script = 'for f in /proc/[0-9]*/cmdline; do tr "\\000" " " < "$f" 2>/dev/null; echo; done';
+  const parts: string[] = [];
+  for (const container of ['dind', 'devcontainer-agent']) {
+    parts.push((await pod.exec(container, ['sh', '-c', script], { reject: false })).stdout);
+  }
+  parts.push((await inDevContainer(pod, workspaceFolder, ['sh', '-c', script])).stdout);
+  return parts.join('\n');
 }

@@ -722,6 +722,7 @@ export class PodRunner {
    * removed. PVC volumes stay; emptyDirs go.
    */
   async stop(): Promise<void> {
+    const started = Date.now();
     const grace = String(this.pod.terminationGraceSeconds);
     const stopAll = async (names: string[]) =>
       Promise.all(names.map((n) => docker(['stop', '-t', grace, n], { reject: false, timeoutMs: (this.pod.terminationGraceSeconds + 30) * 1000 }).catch(() => undefined)));
@@ -733,6 +734,7 @@ export class PodRunner {
     await docker(['rm', '-f', '-v', ...all], { reject: false });
     const emptyDirs = this.pod.volumes.filter((v) => v.kind === 'emptyDir').map((v) => this.volumeName(v.name));
     if (emptyDirs.length > 0) await docker(['volume', 'rm', '-f', ...emptyDirs], { reject: false });
+    this.log(`pod-runner: pod ${this.options.name} stopped and removed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }
 
   /** Removes everything of this pod, PVCs included. */
