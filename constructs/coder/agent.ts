@@ -1,6 +1,6 @@
 import { TerraformResource, type IResolvable, type TerraformMetaArguments } from 'cdktf';
 import type { Construct } from 'constructs';
-import { coderGeneratorMetadata } from './version.js';
+import { coderMetaArguments } from './version.js';
 
 /**
  * Built-in apps shown in the agent bar (`display_apps` block, at most one).
@@ -69,12 +69,7 @@ export class Agent extends TerraformResource {
   public constructor(scope: Construct, id: string, config: AgentConfig) {
     super(scope, id, {
       terraformResourceType: Agent.tfResourceType,
-      terraformGeneratorMetadata: coderGeneratorMetadata,
-      provider: config.provider,
-      dependsOn: config.dependsOn,
-      count: config.count,
-      lifecycle: config.lifecycle,
-      forEach: config.forEach,
+      ...coderMetaArguments(config),
     });
     this.config = config;
   }

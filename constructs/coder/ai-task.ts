@@ -1,6 +1,6 @@
 import { TerraformResource, type IResolvable, type TerraformMetaArguments } from 'cdktf';
 import type { Construct } from 'constructs';
-import { coderGeneratorMetadata } from './version.js';
+import { coderMetaArguments } from './version.js';
 
 /**
  * Arguments of `resource "coder_ai_task"` (Coder Tasks, provider 2.13+).
@@ -27,12 +27,7 @@ export class AiTask extends TerraformResource {
   public constructor(scope: Construct, id: string, config: AiTaskConfig = {}) {
     super(scope, id, {
       terraformResourceType: AiTask.tfResourceType,
-      terraformGeneratorMetadata: coderGeneratorMetadata,
-      provider: config.provider,
-      dependsOn: config.dependsOn,
-      count: config.count,
-      lifecycle: config.lifecycle,
-      forEach: config.forEach,
+      ...coderMetaArguments(config),
     });
     this.config = config;
   }

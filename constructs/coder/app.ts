@@ -1,6 +1,6 @@
 import { TerraformResource, type IResolvable, type TerraformMetaArguments } from 'cdktf';
 import type { Construct } from 'constructs';
-import { coderGeneratorMetadata } from './version.js';
+import { coderMetaArguments } from './version.js';
 
 /**
  * The `healthcheck` block of an app (at most one).
@@ -51,12 +51,7 @@ export class App extends TerraformResource {
   public constructor(scope: Construct, id: string, config: AppConfig) {
     super(scope, id, {
       terraformResourceType: App.tfResourceType,
-      terraformGeneratorMetadata: coderGeneratorMetadata,
-      provider: config.provider,
-      dependsOn: config.dependsOn,
-      count: config.count,
-      lifecycle: config.lifecycle,
-      forEach: config.forEach,
+      ...coderMetaArguments(config),
     });
     this.config = config;
   }

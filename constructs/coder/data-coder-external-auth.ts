@@ -1,6 +1,6 @@
 import { TerraformDataSource, type IResolvable, type TerraformMetaArguments } from 'cdktf';
 import type { Construct } from 'constructs';
-import { coderGeneratorMetadata } from './version.js';
+import { coderMetaArguments } from './version.js';
 
 /**
  * Arguments of `data "coder_external_auth"`.
@@ -27,12 +27,7 @@ export class DataCoderExternalAuth extends TerraformDataSource {
   public constructor(scope: Construct, id: string, config: DataCoderExternalAuthConfig) {
     super(scope, id, {
       terraformResourceType: DataCoderExternalAuth.tfResourceType,
-      terraformGeneratorMetadata: coderGeneratorMetadata,
-      provider: config.provider,
-      dependsOn: config.dependsOn,
-      count: config.count,
-      lifecycle: config.lifecycle,
-      forEach: config.forEach,
+      ...coderMetaArguments(config),
     });
     this.config = config;
   }

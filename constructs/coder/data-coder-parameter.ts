@@ -1,6 +1,6 @@
 import { TerraformDataSource, type IResolvable, type TerraformMetaArguments } from 'cdktf';
 import type { Construct } from 'constructs';
-import { coderGeneratorMetadata } from './version.js';
+import { coderMetaArguments } from './version.js';
 
 /**
  * One `option` block of a parameter with a fixed set of values.
@@ -66,12 +66,7 @@ export class DataCoderParameter extends TerraformDataSource {
   public constructor(scope: Construct, id: string, config: DataCoderParameterConfig) {
     super(scope, id, {
       terraformResourceType: DataCoderParameter.tfResourceType,
-      terraformGeneratorMetadata: coderGeneratorMetadata,
-      provider: config.provider,
-      dependsOn: config.dependsOn,
-      count: config.count,
-      lifecycle: config.lifecycle,
-      forEach: config.forEach,
+      ...coderMetaArguments(config),
     });
     this.config = config;
   }

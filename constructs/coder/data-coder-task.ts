@@ -1,6 +1,6 @@
 import { TerraformDataSource, type IResolvable, type TerraformMetaArguments } from 'cdktf';
 import type { Construct } from 'constructs';
-import { coderGeneratorMetadata } from './version.js';
+import { coderMetaArguments } from './version.js';
 
 /**
  * Arguments of `data "coder_task"` (it has none besides meta-arguments; provider 2.13+).
@@ -19,12 +19,7 @@ export class DataCoderTask extends TerraformDataSource {
   public constructor(scope: Construct, id: string, config: DataCoderTaskConfig = {}) {
     super(scope, id, {
       terraformResourceType: DataCoderTask.tfResourceType,
-      terraformGeneratorMetadata: coderGeneratorMetadata,
-      provider: config.provider,
-      dependsOn: config.dependsOn,
-      count: config.count,
-      lifecycle: config.lifecycle,
-      forEach: config.forEach,
+      ...coderMetaArguments(config),
     });
   }
 

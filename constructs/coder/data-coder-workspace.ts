@@ -1,6 +1,6 @@
 import { TerraformDataSource, type TerraformMetaArguments } from 'cdktf';
 import type { Construct } from 'constructs';
-import { coderGeneratorMetadata } from './version.js';
+import { coderMetaArguments } from './version.js';
 
 /**
  * Arguments of `data "coder_workspace"` (it has none besides meta-arguments).
@@ -19,12 +19,7 @@ export class DataCoderWorkspace extends TerraformDataSource {
   public constructor(scope: Construct, id: string, config: DataCoderWorkspaceConfig = {}) {
     super(scope, id, {
       terraformResourceType: DataCoderWorkspace.tfResourceType,
-      terraformGeneratorMetadata: coderGeneratorMetadata,
-      provider: config.provider,
-      dependsOn: config.dependsOn,
-      count: config.count,
-      lifecycle: config.lifecycle,
-      forEach: config.forEach,
+      ...coderMetaArguments(config),
     });
   }
 

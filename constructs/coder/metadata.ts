@@ -1,6 +1,6 @@
 import { TerraformResource, type IResolvable, type TerraformMetaArguments } from 'cdktf';
 import type { Construct } from 'constructs';
-import { coderGeneratorMetadata } from './version.js';
+import { coderMetaArguments } from './version.js';
 
 /**
  * One `item` block: a key/value pair shown on the resource in the Coder UI.
@@ -39,12 +39,7 @@ export class Metadata extends TerraformResource {
   public constructor(scope: Construct, id: string, config: MetadataConfig) {
     super(scope, id, {
       terraformResourceType: Metadata.tfResourceType,
-      terraformGeneratorMetadata: coderGeneratorMetadata,
-      provider: config.provider,
-      dependsOn: config.dependsOn,
-      count: config.count,
-      lifecycle: config.lifecycle,
-      forEach: config.forEach,
+      ...coderMetaArguments(config),
     });
     this.config = config;
   }

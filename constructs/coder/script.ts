@@ -1,6 +1,6 @@
 import { TerraformResource, type IResolvable, type TerraformMetaArguments } from 'cdktf';
 import type { Construct } from 'constructs';
-import { coderGeneratorMetadata } from './version.js';
+import { coderMetaArguments } from './version.js';
 
 /**
  * Arguments of `resource "coder_script"`.
@@ -40,12 +40,7 @@ export class Script extends TerraformResource {
   public constructor(scope: Construct, id: string, config: ScriptConfig) {
     super(scope, id, {
       terraformResourceType: Script.tfResourceType,
-      terraformGeneratorMetadata: coderGeneratorMetadata,
-      provider: config.provider,
-      dependsOn: config.dependsOn,
-      count: config.count,
-      lifecycle: config.lifecycle,
-      forEach: config.forEach,
+      ...coderMetaArguments(config),
     });
     this.config = config;
   }
