@@ -55,7 +55,8 @@ export interface DevcontainerUpResult extends UpSuccess {
 export async function devcontainerUp(options: DevcontainerUpOptions): Promise<DevcontainerUpResult> {
   const { log } = options;
   const cli = { bin: options.devcontainerBin, dockerHost: options.dockerHost, signal: options.signal };
-  const { fingerprint, name } = await fingerprintWorkspace(options);
+  const { fingerprint, name, usesCompose } = await fingerprintWorkspace(options);
+  if (usesCompose) await ensureCompose(log, options.dockerHost, options.signal);
   const changed = options.previousFingerprint !== undefined && options.previousFingerprint !== fingerprint;
   const replaced = options.rebuild || changed;
   if (options.rebuild) log.info('DEVCONTAINER_REBUILD is set: the dev container is recreated.');
@@ -102,7 +103,7 @@ function ensureSuccess(command: string, cliRun: CliRun): UpSuccess {
 }
 
 /** Fingerprint the configuration the CLI resolves for the folder, plus what it builds from. */
-async function fingerprintWorkspace(options: DevcontainerUpOptions): Promise<{ fingerprint: string; name?: string }> {
+async function fingerprintWorkspace(options: DevcontainerUpOptions): Promise<{ fingerprint: string; name?: string; usesCompose: boolean }> {
   const cliRun = await runDevcontainerCli(options.log, readConfigurationArgs(options.workspaceFolder), {
     bin: options.devcontainerBin,
     dockerHost: options.dockerHost,
@@ -122,7 +123,8 @@ async function fingerprintWorkspace(options: DevcontainerUpOptions): Promise<{ f
   for (const file of inputs.files) files.push({ path: file, content: await readOrEmpty(path.join(options.workspaceFolder, file)) });
   for (const folder of inputs.folders) files.push(...(await readFolder(options.workspaceFolder, folder)));
   const name = typeof parsed.configuration.name === 'string' ? parsed.configuration.name : undefined;
-  return { fingerprint: fingerprintOf(parsed.configuration, files), name };
+  const usesCompose = parsed.configuration.dockerComposeFile !== undefined;
+  return { fingerprint: fingerprintOf(parsed.configuration, files), name, usesCompose };
 }
 
 function parseConfiguration(stdout: string): { configuration: Record<string, unknown>; configFilePath: string } | undefined {
@@ -165,6 +167,23 @@ async function readFolder(root: string, folder: string): Promise<BuildInputFile[
   }
   for (const file of entries) files.push({ path: file, content: await readOrEmpty(path.join(root, file)) });
   return files;
+}
+
+/**
+ * A Compose dev container needs `docker compose` or `docker-compose`. Without
+ * either, the CLI only says it could not read the Compose configuration (the
+ * cause is a debug line), so say what is missing before it starts.
+ */
+async function ensureCompose(log: Logger, dockerHost: string | undefined, signal: AbortSignal | undefined): Promise<void> {
+  const env = dockerHost ? { DOCKER_HOST: dockerHost } : undefined;
+  const works = async (file: string, args: string[]) =>
+    (await run(log, file, args, { env, signal, timeoutMs: 30_000, onLine: 'quiet', allowFailure: true }).catch(() => undefined))?.exitCode === 0;
+  if ((await works('docker', ['compose', 'version'])) || (await works('docker-compose', ['version']))) return;
+  throw new DevcontainerUpError(
+    'This dev container uses Docker Compose (dockerComposeFile in devcontainer.json), but Compose is not available in the builder image: '
+      + 'neither `docker compose` nor `docker-compose` runs, so Compose dev containers are not supported with it. '
+      + 'Use the published builder image (it ships the Compose plugin) or an image- or Dockerfile-based devcontainer.json.',
+  );
 }
 
 /** `docker buildx version` and the current builder's driver; never throws. */

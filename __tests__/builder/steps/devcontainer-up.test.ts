@@ -43,4 +43,41 @@ describe('devcontainerUp with a fake devcontainer', () => {
     expect(changed.replaced).toBe(true);
     expect(world.recordedCalls().filter((c) => c.args[0] === 'up').map((c) => c.args.includes('--remove-existing-container'))).toEqual([false, false, true]);
   });
+
+  describe('a Docker Compose dev container', () => {
+    async function composeWorld(): Promise<World> {
+      const w = new World({ dockerComposeFile: 'compose.yaml', service: 'app', workspaceFolder: '/workspaces/sample' });
+      await checkout({ log: new Logger(new MemorySink()), repository: `file://${w.repo}`, folder: w.folder, timeoutMs: 60_000 });
+      return w;
+    }
+    const options = (w: World) => ({ log: new Logger(new MemorySink()), workspaceFolder: w.folder, rebuild: false, cacheFrom: [], timeoutMs: 60_000, devcontainerBin: 'devcontainer' });
+
+    it('fails before the CLI runs, saying Compose is not available, when neither compose command works', async () => {
+      world = await composeWorld();
+      // docker-compose: an executable on PATH that fails, so the host's own never answers.
+      world.script([{ tool: 'docker', args: ['compose'], stderr: "docker: 'compose' is not a docker command.", exit: 1 }]);
+      const { mkdtempSync, writeFileSync } = await import('node:fs');
+      const bin = mkdtempSync(`${world.dir}/bin-`);
+      writeFileSync(`${bin}/docker-compose`, '#!/bin/sh\nexit 127\n', { mode: 0o755 });
+      const path = process.env.PATH;
+      process.env.PATH = `${bin}:${path}`;
+      try {
+        await expect(devcontainerUp(options(world))).rejects.toThrow(
+          /^This dev container uses Docker Compose \(dockerComposeFile in devcontainer\.json\), but Compose is not available in the builder image/,
+        );
+      } finally {
+        process.env.PATH = path;
+      }
+      expect(world.recordedCalls().some((c) => c.tool === 'devcontainer' && c.args[0] === 'up')).toBe(false);
+    });
+
+    it('runs the CLI when docker compose works', async () => {
+      world = await composeWorld();
+      world.script([
+        { tool: 'docker', args: ['compose'], stdout: 'Docker Compose version v2.40.0' },
+        { tool: 'devcontainer', args: ['up'], stdout: '{"outcome":"success","containerId":"c1","remoteUser":"root","remoteWorkspaceFolder":"/workspaces/sample"}' },
+      ]);
+      await expect(devcontainerUp(options(world))).resolves.toMatchObject({ outcome: 'success', containerId: 'c1' });
+    });
+  });
 });
