@@ -74,6 +74,9 @@ export function devcontainerBin(): string {
   return pinned && existsSync(pinned) ? pinned : 'devcontainer';
 }
 
+/** How long the log may take to reach Coder at exit. */
+export const CLOSE_DEADLINE_MS = { finishing: 120_000, stopping: 10_000 } as const;
+
 /**
  * Run the builder for `argv` (without node and the script) and return the
  * exit code: 0 success, 1 runtime failure, 2 usage or configuration error.
@@ -130,7 +133,11 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       log.error(`✘ ${command} failed unexpectedly: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     }
   } finally {
-    await builderLog.close(10_000);
+    // `up` may finish inside the pod-start window in which Coder still answers
+    // 401 (the provision job has not completed): wait for Coder to take the
+    // build log rather than drop it. close() returns as soon as all is
+    // delivered; `agent` stops within Kubernetes' grace period instead.
+    await builderLog.close(io.signal.aborted || command === 'agent' ? CLOSE_DEADLINE_MS.stopping : CLOSE_DEADLINE_MS.finishing);
   }
   return code;
 }
