@@ -32,6 +32,7 @@ const BUILDER_ENV = [
   'DEVCONTAINER_CACHE_FROM',
   'DEVCONTAINER_CACHE_TO',
   'DEVCONTAINER_REBUILD',
+  'DEVCONTAINER_FALLBACK_IMAGE',
   'GH_TOKEN',
   'DOCKER_HOST',
   'DOCKER_CONFIG',
@@ -238,6 +239,15 @@ describe('the agent and the apps', () => {
     expect(agent.metadata.map((m: any) => m.display_name).slice(3)).toEqual(['Dev Container', 'Image', 'Built']);
   });
 
+  it('starts a recovery container from the builder image unless fallback_image names another or "none"', () => {
+    for (const name of BUILDERS) {
+      expect(envValue(container(name), 'DEVCONTAINER_FALLBACK_IMAGE')).toBe(
+        '${var.fallback_image == "none" ? "" : (var.fallback_image != "" ? var.fallback_image : var.builder_image)}',
+      );
+    }
+    expect(json.variable.fallback_image.default).toBe('');
+  });
+
   it('reads the dev container facts from where the builder records them', () => {
     expect(DEVCONTAINER_INFO_DIR).toBe(INFO_DIR);
   });
@@ -270,6 +280,7 @@ describe('variables and parameters', () => {
       'coder_tasks',
       'dind_image',
       'external_auth_id',
+      'fallback_image',
       'namespace',
       'registry_auth_secret',
       'runtime_class_name',
@@ -277,7 +288,7 @@ describe('variables and parameters', () => {
     ]);
     // Booleans cannot be malformed and API tokens have no checkable shape; every other string is validated.
     const checkable = (Object.values(variables) as any[]).filter((v) => v.type === 'string' && !v.sensitive);
-    expect(checkable).toHaveLength(9);
+    expect(checkable).toHaveLength(10);
     for (const v of checkable) expect(v.validation).toHaveLength(1);
     for (const secret of ['anthropic_api_key', 'claude_code_oauth_token']) expect(variables[secret].sensitive).toBe(true);
     expect(variables.namespace.default).toBe('coder-workspace');

@@ -33,6 +33,13 @@ export interface BuilderSettings {
    * @default - the builder derives it from the repository
    */
   readonly workspaceFolder?: string;
+  /**
+   * Image of the recovery container when the dev container cannot be built
+   * (`DEVCONTAINER_FALLBACK_IMAGE`); may be a reference. An empty value at
+   * run time means no recovery container.
+   * @default - no recovery container: a failed build fails the pod's init container
+   */
+  readonly fallbackImage?: string;
   /** `"true"` to rebuild the dev container on this start (`DEVCONTAINER_REBUILD`); may be a reference. */
   readonly rebuild: string;
   /** The owner's GitHub token (`GH_TOKEN`); sensitive, only ever an env value. */
@@ -67,6 +74,7 @@ export function builderEnv(s: BuilderEnvInputs): EnvVar[] {
   ];
   if (auth.present && s.cacheTo !== undefined) env.push({ name: 'DEVCONTAINER_CACHE_TO', value: s.cacheTo, when: auth.when });
   if (s.workspaceFolder !== undefined) env.push({ name: 'DEVCONTAINER_WORKSPACE_FOLDER', value: s.workspaceFolder });
+  if (s.fallbackImage !== undefined) env.push({ name: 'DEVCONTAINER_FALLBACK_IMAGE', value: s.fallbackImage });
   env.push(
     { name: 'DEVCONTAINER_REBUILD', value: s.rebuild },
     { name: 'GH_TOKEN', value: s.githubToken },

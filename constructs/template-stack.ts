@@ -198,6 +198,7 @@ export class TemplateStack extends TerraformStack {
       cacheTo: v.cacheRepo.stringValue,
       registryAuthSecretName: v.registryAuthSecret.stringValue,
       rebuild: p.rebuild.value,
+      fallbackImage: `\${${v.fallbackImage.stringValue} == "none" ? "" : (${v.fallbackImage.stringValue} != "" ? ${v.fallbackImage.stringValue} : ${v.builderImage.stringValue})}`,
       githubToken: github.accessToken,
       metadataItems: [
         { key: 'workspaces volume', value: `${p.workspacesVolumeSize.value} GiB` },

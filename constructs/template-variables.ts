@@ -43,6 +43,8 @@ export class TemplateVariables extends Construct {
   public readonly runtimeClassName: TerraformVariable;
   public readonly externalAuthId: TerraformVariable;
   public readonly agentUrl: TerraformVariable;
+  /** `fallback_image`: the recovery container's image ("" = the builder image, "none" = no recovery). */
+  public readonly fallbackImage: TerraformVariable;
 
   public constructor(scope: Construct, id: string, props: TemplateVariablesProps) {
     super(scope, id);
@@ -91,6 +93,15 @@ export class TemplateVariables extends Construct {
       description: 'Id of the GitHub external auth provider configured in Coder.',
       default: 'primary-github',
       validation: { condition: (ref) => `length(${ref}) > 0`, errorMessage: 'external_auth_id must not be empty.' },
+    });
+    this.fallbackImage = this.variable('fallback_image', {
+      description:
+        'Image of the recovery container started when the dev container cannot be built, so users can still connect and fix .devcontainer/; empty: the builder image (Debian with git); "none": no recovery container, the workspace fails instead.',
+      default: '',
+      validation: {
+        condition: (ref) => `${ref} == "" || ${ref} == "none" || can(regex("^[^\\\\s]+[:@][^\\\\s]+$", ${ref}))`,
+        errorMessage: 'fallback_image must be empty, "none", or an image reference with a tag or digest.',
+      },
     });
     this.agentUrl = this.variable('agent_url', {
       description: "Optional in-cluster URL of Coder for the agent and the builder; empty: the deployment's access URL.",

@@ -65,8 +65,8 @@ describe('TemplateStack', () => {
 
   it('lets the builder containers be extended through the deployment', () => {
     const s = stack();
-    s.deployment.addEnv({ name: 'DEVCONTAINER_FALLBACK_IMAGE', value: 'mcr.microsoft.com/devcontainers/base:ubuntu' });
+    s.deployment.addEnv({ name: 'DEVCONTAINER_DOCKER_WAIT_SECONDS', value: '300' });
     const agent = synth(s).resource.kubernetes_deployment_v1.main.spec.template.spec.container[0];
-    expect(agent.env).toContainEqual({ name: 'DEVCONTAINER_FALLBACK_IMAGE', value: 'mcr.microsoft.com/devcontainers/base:ubuntu' });
+    expect(agent.env).toContainEqual({ name: 'DEVCONTAINER_DOCKER_WAIT_SECONDS', value: '300' });
   });
 });

@@ -30,9 +30,8 @@ describeDocker('scenarios 7 and 8: build, lifecycle and checkout failures', () =
   it('7a. a failing RUN is named with its last lines, and the agent connects to the recovery container', async () => {
     const folder = '/workspaces/failing-build';
     const repo = await env.git.createRepo('failing-build', { files: await fixtureFiles('failing-build') });
-    // The template exposes no fallback image setting: the builder's own
-    // DEVCONTAINER_FALLBACK_IMAGE is added on top of it (see docs/e2e.md).
-    const pod = workspacePod(env, { name: 'failbuild', repo, builderEnv: { DEVCONTAINER_FALLBACK_IMAGE: DEV_BASE_IMAGE } });
+    // The template's fallback_image variable, resolved to the local Debian base.
+    const pod = workspacePod(env, { name: 'failbuild', repo, fallbackImage: DEV_BASE_IMAGE });
     await pod.start();
     const report = await waitForReports(env.coder, 0);
     expect(report['cwd']).toBe(folder);

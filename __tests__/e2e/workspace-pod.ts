@@ -121,8 +121,8 @@ export interface WorkspaceOptions {
   readonly rebuild?: boolean;
   /** The GitHub token the template passes as GH_TOKEN. @default the git server's token */
   readonly ghToken?: string;
-  /** Builder settings the template does not expose (see PodRunnerOptions.extraEnv). */
-  readonly builderEnv?: Readonly<Record<string, string>>;
+  /** The recovery image the template's `fallback_image` variable resolves to. @default '' (none) */
+  readonly fallbackImage?: string;
   /** Load the Debian base into the pod's daemon; off for pods that fail before any build. @default true */
   readonly withDevBase?: boolean;
   /** Also load the DinD image into the pod's daemon (for a dev container running its own dockerd). @default false */
@@ -145,6 +145,8 @@ export function templateValues(env: E2eEnv, options: WorkspaceOptions): Record<s
     'var.cache_repo': '',
     'var.registry_auth_secret != "" ? [1] : []': '[]',
     'var.builder_image': TEMPLATE_BUILDER_IMAGE,
+    // The template's choice between "none", a given image and the builder image.
+    'var.fallback_image == "none" ? "" : (var.fallback_image != "" ? var.fallback_image : var.builder_image)': options.fallbackImage ?? '',
     'var.dind_image': TEMPLATE_DIND_IMAGE,
     // No runtime class: DinD runs privileged, as the template does then.
     'var.runtime_class_name == ""': 'true',
@@ -169,10 +171,6 @@ export function workspacePod(env: E2eEnv, options: WorkspaceOptions): PodRunner 
     sandboxImage: testImages.debian,
     images: { [TEMPLATE_BUILDER_IMAGE]: testImages.builder, [TEMPLATE_DIND_IMAGE]: testImages.dind },
     values: templateValues(env, options),
-    extraEnv:
-      options.builderEnv === undefined
-        ? undefined
-        : { 'devcontainer-builder': options.builderEnv, 'devcontainer-agent': options.builderEnv },
     afterInitContainer: async (container, runner) => {
       if (container !== 'dind') return;
       await loadDevBases(runner, options.withDevBase ?? true, options.withDindBase ?? false);
