@@ -2,7 +2,7 @@
 // carries what the pod needs; the test DinD image runs privileged, answers on
 // the pod's socket path and can run nested privileged containers.
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeDocker, docker, dockerOut } from '../support/docker.js';
@@ -70,16 +70,11 @@ describeDocker('builder image', () => {
     expect(await inBuilder('cat', `${APP}/version.txt`)).toBe(version);
   });
 
-  // builder/cli.ts is written in parallel; once it is compiled, the image's
-  // entrypoint must answer with version.txt's content.
-  it.runIf(existsSync(join(repoRoot, '.cache', 'image-context', 'dist', 'builder', 'cli.js')))(
-    'answers devcontainer-builder --version with version.txt',
-    async () => {
-      // The CLI prints its version, optionally after its name.
-      const printed = await dockerOut(['run', '--rm', testImages.builder, '--version']);
-      expect(printed.split(/\s+/).at(-1)).toBe(version);
-    },
-  );
+  it('answers devcontainer-builder --version with version.txt', async () => {
+    // The CLI prints its version after its name.
+    const printed = await dockerOut(['run', '--rm', testImages.builder, '--version']);
+    expect(printed).toBe(`devcontainer-builder ${version}`);
+  });
 });
 
 describeDocker('test DinD image', () => {
