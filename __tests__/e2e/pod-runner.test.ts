@@ -138,6 +138,7 @@ describe('the synthesized template, as the scenarios resolve it', () => {
     'var.cache_repo': '',
     'var.registry_auth_secret != "" ? [1] : []': '[]',
     'var.builder_image': 'builder',
+    'var.fallback_image == "none" ? "" : (var.fallback_image != "" ? var.fallback_image : var.builder_image)': 'recovery',
     'var.dind_image': 'dind',
     'var.runtime_class_name == ""': 'true',
     'var.runtime_class_name != "" ? var.runtime_class_name : null': '',
@@ -161,6 +162,7 @@ describe('the synthesized template, as the scenarios resolve it', () => {
       const socketDir = c.env.get('DOCKER_HOST')?.replace(/^unix:\/\//, '').replace(/\/[^/]+$/, '');
       expect(socketDir && mount(socketDir)).toBe(sidecar!.mounts.find((m) => m.path === socketDir)?.volume);
       expect(c.env.get('CODER_AGENT_TOKEN')).toBe('tok');
+      expect(c.env.get('DEVCONTAINER_FALLBACK_IMAGE')).toBe('recovery');
     }
     expect(pod.volumes.filter((v) => v.kind === 'pvc').map((v) => v.name).sort()).toEqual(['docker-data', 'workspaces']);
   });
