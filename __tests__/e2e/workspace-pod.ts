@@ -63,8 +63,12 @@ export async function setUpEnv(options: { subnet: string; coder?: FakeCoderOptio
 }
 
 /** The files of a fixture repository under __tests__/fixtures/repos/<name>, for the git server. */
-export async function fixtureFiles(name: string): Promise<Record<string, string>> {
-  const root = join(repoRoot, '__tests__', 'fixtures', 'repos', name);
+export function fixtureFiles(name: string): Promise<Record<string, string>> {
+  return treeFiles(join(repoRoot, '__tests__', 'fixtures', 'repos', name));
+}
+
+/** Every file below `root` as text, keyed by its path relative to `root`. */
+export async function treeFiles(root: string): Promise<Record<string, string>> {
   const files: Record<string, string> = {};
   const walk = async (dir: string): Promise<void> => {
     for (const entry of await readdir(dir, { withFileTypes: true })) {
@@ -73,7 +77,7 @@ export async function fixtureFiles(name: string): Promise<Record<string, string>
       else files[relative(root, path)] = await readFile(path, 'utf8');
     }
   };
-  if (!(await stat(root)).isDirectory()) throw new Error(`no fixture repository ${name}`);
+  if (!(await stat(root)).isDirectory()) throw new Error(`no fixture repository at ${root}`);
   await walk(root);
   return files;
 }
