@@ -128,9 +128,16 @@ export class BudgetQueue {
     return this.held > 0 && this.queue.length === 0 && !this.overBudget;
   }
 
-  /** Take up to `count` lines from the front, to send. */
-  take(count: number): CoderLogEntry[] {
-    return this.queue.splice(0, count);
+  /** Take up to `count` lines, and up to `maxBytes` of output (at least one line), from the front, to send. */
+  take(count: number, maxBytes = Number.POSITIVE_INFINITY): CoderLogEntry[] {
+    let lines = 0;
+    let bytes = 0;
+    while (lines < count && lines < this.queue.length) {
+      bytes += Buffer.byteLength(this.queue[lines]!.output);
+      if (lines > 0 && bytes > maxBytes) break;
+      lines += 1;
+    }
+    return this.queue.splice(0, lines);
   }
 
   /** Put lines whose sending failed back at the front, in order. */

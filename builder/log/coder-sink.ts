@@ -18,8 +18,16 @@ export interface CoderSinkOptions {
   readonly budgetBytes?: number;
   /** @default 500 */
   readonly flushIntervalMs?: number;
-  /** Lines per PATCH; reaching it also sends right away. @default 100 */
+  /** Lines that make a batch worth sending right away, without waiting for the timer. @default 100 */
   readonly batchLines?: number;
+  /**
+   * Lines per PATCH, at most: a backlog (Coder slower than the build) goes
+   * out in larger requests rather than queueing behind 100-line ones.
+   * @default 1000
+   */
+  readonly maxBatchLines?: number;
+  /** UTF-8 bytes of output per PATCH, at most (a single longer line still goes alone). @default 262_144 */
+  readonly maxBatchBytes?: number;
   /** Lines waiting for Coder, at most, while it does not answer. @default 20_000 */
   readonly maxQueueLines?: number;
   /**
@@ -53,6 +61,7 @@ export class CoderSink implements LogSink {
   private readonly api: CoderLogApi;
   private readonly source: CoderLogSource;
   private readonly batchLines: number;
+  private readonly maxBatch: { readonly lines: number; readonly bytes: number };
   private readonly notify: (level: LogLevel, text: string) => void;
   private readonly queue: BudgetQueue;
   private readonly lifetime = new AbortController();
@@ -71,6 +80,7 @@ export class CoderSink implements LogSink {
     this.api = options.api;
     this.source = options.source ?? DEV_CONTAINER_LOG_SOURCE;
     this.batchLines = options.batchLines ?? 100;
+    this.maxBatch = { lines: Math.max(this.batchLines, options.maxBatchLines ?? 1000), bytes: options.maxBatchBytes ?? 256 * 1024 };
     this.notify = options.notify ?? (() => {});
     this.queue = new BudgetQueue({
       budgetBytes: options.budgetBytes ?? CODER_AGENT_LOG_LIMIT_BYTES / 2,
@@ -177,7 +187,7 @@ export class CoderSink implements LogSink {
     while (this.stopped === undefined && !signal.aborted) {
       if (this.queue.recovered) this.queue.release(leftOutEntry);
       if (this.queue.pending < minLines || this.queue.pending === 0) return;
-      const batch = this.queue.take(this.batchLines);
+      const batch = this.queue.take(this.maxBatch.lines, this.maxBatch.bytes);
       this.inFlight = batch.length;
       try {
         if (!this.registered) {

@@ -54,16 +54,32 @@ describe('CoderSink', () => {
     expect(patches()).toEqual([5]);
   });
 
-  it('batches: at most 100 lines per PATCH, a full batch goes out at once', async () => {
+  it('batches: 100 lines go out at once, fewer wait for the timer or a flush', async () => {
     const { coder, sink, patches } = await setup({}, { flushIntervalMs: 60_000 });
-    for (let i = 0; i < 250; i++) sink.write(line(`line ${i}`));
-    // No flush and a one-minute timer: only the two full batches may go.
-    await waitFor(() => outputs(coder).length === 200, 5_000, 'two full batches');
+    for (let i = 0; i < 99; i++) sink.write(line(`line ${i}`));
     await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(patches()).toEqual([100, 100]);
+    expect(patches()).toEqual([]);
+    sink.write(line('line 99'));
+    await waitFor(() => outputs(coder).length === 100, 5_000, 'a full batch');
+    for (let i = 100; i < 150; i++) sink.write(line(`line ${i}`));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(patches()).toEqual([100]);
     await sink.flush(2_000);
-    expect(patches()).toEqual([100, 100, 50]);
-    expect(outputs(coder)).toEqual(Array.from({ length: 250 }, (_, i) => `line ${i}`));
+    expect(patches()).toEqual([100, 50]);
+    expect(outputs(coder)).toEqual(Array.from({ length: 150 }, (_, i) => `line ${i}`));
+  });
+
+  it('sends a backlog in larger requests, capped in lines and in bytes', async () => {
+    const { coder, sink, patches } = await setup({}, { flushIntervalMs: 60_000 });
+    for (let i = 0; i < 2500; i++) sink.write(line(`line ${i}`));
+    await waitFor(() => outputs(coder).length === 2500, 5_000, 'the backlog');
+    expect(patches()).toEqual([1000, 1000, 500]);
+
+    const capped = await setup({}, { flushIntervalMs: 60_000, maxBatchBytes: 100_000 });
+    const text = 'x'.repeat(1000);
+    for (let i = 0; i < 300; i++) capped.sink.write(line(text));
+    await waitFor(() => outputs(capped.coder).length === 300, 5_000, 'the capped backlog');
+    expect(capped.patches()).toEqual([100, 100, 100]);
   });
 
   it('writes without blocking: write() returns before anything is sent', async () => {
