@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeDocker } from '../support/docker.js';
 import { prepareImages, testImages } from '../support/images.js';
-import { E2E_LABEL, PodFailure, docker } from '../support/pod-runner.js';
-import { fixtureFiles, runCleanups, secretsIn, setUpEnv, workspacePod, type E2eEnv } from './workspace-pod.js';
+import { E2E_LABEL, docker } from '../support/pod-runner.js';
+import { expectBuilderFailure, fixtureFiles, runCleanups, secretsIn, setUpEnv, workspacePod, type E2eEnv } from './workspace-pod.js';
 
 const REQUIRED = ['CODER_AGENT_URL', 'CODER_AGENT_TOKEN', 'DEVCONTAINER_REPOSITORY'];
 
@@ -67,10 +67,7 @@ describeDocker('scenario 9 through the pod: an empty repository parameter', () =
     const repo = await env.git.createRepo('config-check', { files: await fixtureFiles('no-download-tool') });
     const pod = workspacePod(env, { name: 'config', repo: { ...repo, url: '' }, withDevBase: false });
     const error = await pod.start().catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(PodFailure);
-    const failure = error as PodFailure;
-    expect(failure.container).toBe('devcontainer-builder');
-    expect(failure.exitCode).toBe(2);
+    const failure = expectBuilderFailure(error, 2);
     expect(failure.logs).toContain('DEVCONTAINER_REPOSITORY');
     expect(secretsIn(failure.logs, [env.coder.token, env.git.token])).toEqual([]);
     // The main container never started.

@@ -3,8 +3,7 @@
 // (the test builder image carries no Compose binary unless the host has the plugin).
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeDocker } from '../support/docker.js';
-import { PodFailure } from '../support/pod-runner.js';
-import { coderLog, fixtureFiles, runCleanups, setUpEnv, waitForReports, workspacePod, type E2eEnv } from './workspace-pod.js';
+import { coderLog, expectBuilderFailure, fixtureFiles, runCleanups, setUpEnv, waitForReports, workspacePod, type E2eEnv } from './workspace-pod.js';
 
 describeDocker('scenario 11: a Docker Compose based dev container', () => {
   let env: E2eEnv;
@@ -26,10 +25,7 @@ describeDocker('scenario 11: a Docker Compose based dev container', () => {
       const report = await waitForReports(env.coder, 0);
       expect(report['cwd']).toBe('/workspaces/compose');
     } else {
-      expect(outcome).toBeInstanceOf(PodFailure);
-      const failure = outcome as PodFailure;
-      expect(failure.container).toBe('devcontainer-builder');
-      expect(failure.exitCode).toBe(1);
+      const failure = expectBuilderFailure(outcome, 1);
       const coder = coderLog(env.coder).join('\n');
       for (const text of [failure.logs, coder]) {
         // One error line that says Compose cannot be used, not just that something about it failed.

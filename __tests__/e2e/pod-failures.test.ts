@@ -4,10 +4,10 @@
 // must not stop the build.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeDocker } from '../support/docker.js';
-import { PodFailure } from '../support/pod-runner.js';
 import {
   DEV_BASE_IMAGE,
   coderLog,
+  expectBuilderFailure,
   devContainerId,
   fixtureFiles,
   runCleanups,
@@ -51,10 +51,7 @@ describeDocker('scenarios 7 and 8: build, lifecycle and checkout failures', () =
     const before = coderLog(env.coder).length;
     const pod = workspacePod(env, { name: 'failpost', repo });
     const error = await pod.start().catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(PodFailure);
-    const failure = error as PodFailure;
-    expect(failure.container).toBe('devcontainer-builder');
-    expect(failure.exitCode).toBe(1);
+    const failure = expectBuilderFailure(error, 1);
     const coder = coderLog(env.coder).slice(before).join('\n');
     for (const text of [coder, failure.logs]) {
       expect(text).toMatch(/✘ up failed in step "[^"]+"/);
@@ -72,10 +69,7 @@ describeDocker('scenarios 7 and 8: build, lifecycle and checkout failures', () =
     // Fails at checkout, before any build: no base image needed.
     const pod = workspacePod(env, { name: 'private', repo, ghToken: wrong, withDevBase: false });
     const error = await pod.start().catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(PodFailure);
-    const failure = error as PodFailure;
-    expect(failure.container).toBe('devcontainer-builder');
-    expect(failure.exitCode).toBe(1);
+    const failure = expectBuilderFailure(error, 1);
     const coder = coderLog(env.coder).slice(before).join('\n');
     expect(coder).toMatch(/✘ up failed in step "checkout"/);
     expect(coder).toMatch(/auth|credential|token|denied|401/i);

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeDocker } from '../support/docker.js';
 import {
   coderLog,
+  consoleTexts,
   devContainerId,
   dind,
   fixtureFiles,
@@ -16,14 +17,6 @@ import {
   workspacePod,
   type E2eEnv,
 } from './workspace-pod.js';
-
-/** The builder's console lines (`<time> <LEVEL> <text>`) at info and above, as text. */
-function consoleTexts(logs: string): string[] {
-  return logs
-    .split('\n')
-    .map((line) => /^\S+ (INFO |WARN |ERROR) (.*)$/.exec(line)?.[2])
-    .filter((text): text is string => text !== undefined && text.trim() !== '');
-}
 
 describeDocker('scenario 5: a privileged dev container running its own dockerd', () => {
   let env: E2eEnv;

@@ -9,6 +9,7 @@ import type { PodRunner } from '../support/pod-runner.js';
 import {
   BUILDER_LOG_SOURCE,
   coderLog,
+  consoleTexts,
   devContainerId,
   dind,
   fixtureFiles,
@@ -32,14 +33,6 @@ interface Report {
   devcontainersEnable: string;
   hasToken: boolean;
   envNames: string[];
-}
-
-/** The builder's console lines (`<time> <LEVEL> <text>`) at info and above, as text. */
-function consoleTexts(logs: string): string[] {
-  return logs
-    .split('\n')
-    .map((line) => /^\S+ (INFO |WARN |ERROR) (.*)$/.exec(line)?.[2])
-    .filter((text): text is string => text !== undefined && text.trim() !== '');
 }
 
 describeDocker('workspace pod: cold start, restart, configuration change, rebuild flag', () => {

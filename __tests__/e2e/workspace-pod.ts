@@ -8,7 +8,8 @@ import { join, relative, resolve } from 'node:path';
 import { startFakeCoder, type FakeCoder, type FakeCoderOptions } from '../support/fake-coder.js';
 import { startGitServer, type FixtureRepo, type GitServer } from '../support/git-server.js';
 import { loadImageInto, prepareImages, testImages } from '../support/images.js';
-import { PodRunner, createTestNetwork, docker, sweepLeftovers, type DockerResult } from '../support/pod-runner.js';
+import { expect } from 'vitest';
+import { PodFailure, PodRunner, createTestNetwork, docker, sweepLeftovers, type DockerResult } from '../support/pod-runner.js';
 import { synthTemplate } from '../support/synth.js';
 
 /** Coder log source of the builder (docs/architecture.md, "Coder log source"). */
@@ -243,4 +244,21 @@ export async function processArgv(pod: PodRunner, workspaceFolder: string): Prom
   }
   parts.push((await inDevContainer(pod, workspaceFolder, ['sh', '-c', script])).stdout);
   return parts.join('\n');
+}
+
+/** The builder's console lines (`<time> <LEVEL> <text>`) at info and above, as text. */
+export function consoleTexts(logs: string): string[] {
+  return logs
+    .split('\n')
+    .map((line) => /^\S+ (INFO |WARN |ERROR) (.*)$/.exec(line)?.[2])
+    .filter((text): text is string => text !== undefined && text.trim() !== '');
+}
+
+/** Asserts that the pod failed because the builder init container exited with `exitCode`. */
+export function expectBuilderFailure(error: unknown, exitCode: number): PodFailure {
+  expect(error).toBeInstanceOf(PodFailure);
+  const failure = error as PodFailure;
+  expect(failure.container).toBe('devcontainer-builder');
+  expect(failure.exitCode).toBe(exitCode);
+  return failure;
 }
