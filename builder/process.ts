@@ -15,8 +15,10 @@ export interface RunOptions {
   readonly input?: string;
   /**
    * What to do with each output line. `'log'` writes stdout at info and
-   * stderr at the `stderrLevel`; a function receives every line instead;
-   * `'quiet'` only keeps the tail for error messages.
+   * stderr at the `stderrLevel`; a function receives every line instead, and
+   * the lines are then not kept (`stdout`/`stderr` of the result are empty:
+   * a chatty build streamed line by line must not grow the heap, only the
+   * bounded `tail` is kept); `'quiet'` only keeps the tail for error messages.
    * @default 'log'
    */
   readonly onLine?: 'log' | 'quiet' | ((line: string, stream: 'stdout' | 'stderr') => void);
@@ -69,6 +71,7 @@ export async function run(log: Logger, file: string, args: readonly string[], op
   const tailLimit = options.tailLines ?? 40;
   const tail: string[] = [];
   const onLine = options.onLine ?? 'log';
+  const keepLines = typeof onLine !== 'function';
   const handle = (stream: 'stdout' | 'stderr') => (line: string) => {
     tail.push(line);
     if (tail.length > tailLimit) tail.shift();
@@ -91,8 +94,8 @@ export async function run(log: Logger, file: string, args: readonly string[], op
     reject: false,
     stripFinalNewline: true,
     // Generator transforms see one line at a time, as it arrives.
-    stdout: lineTap(handle('stdout')),
-    stderr: lineTap(handle('stderr')),
+    stdout: lineTap(handle('stdout'), keepLines),
+    stderr: lineTap(handle('stderr'), keepLines),
   });
   const stop = stopper(subprocess.pid, options);
   const result = await subprocess.finally(stop.dispose);
@@ -166,9 +169,11 @@ function stopper(pid: number | undefined, options: RunOptions) {
   return state;
 }
 
-function lineTap(onLine: (line: string) => void) {
+// A generator transform that yields nothing drops the line from execa's
+// buffer, so only what `keep` lets through accumulates in the result.
+function lineTap(onLine: (line: string) => void, keep: boolean) {
   return function* (line: unknown) {
     onLine(String(line));
-    yield line;
+    if (keep) yield line;
   };
 }

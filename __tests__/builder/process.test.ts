@@ -27,6 +27,22 @@ describe('run', () => {
     expect(sink.texts).not.toContain('out');
   });
 
+  it('issue 13.5: lines handed to onLine are not kept whole in memory, only the bounded tail', async () => {
+    const { log } = logger();
+    let count = 0;
+    let bytes = 0;
+    // 200,000 lines of 100 characters: 20 MB that a buffering runner would hold twice (stdout and the tail).
+    const result = await run(log, 'sh', ['-c', 'yes 0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890123456789 | head -n 200000'], {
+      onLine: (line) => { count += 1; bytes += line.length; },
+      tailLines: 3,
+    });
+    expect(count).toBe(200_000);
+    expect(bytes).toBe(200_000 * 100);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe('');
+    expect(result.tail).toHaveLength(3);
+  });
+
   it('fails with the exit code and the last lines of output', async () => {
     const { log } = logger();
     const error = await run(log, 'sh', ['-c', 'for i in 1 2 3 4 5; do echo line$i; done; exit 3'], { tailLines: 2 }).catch((e: unknown) => e);
