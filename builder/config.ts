@@ -94,6 +94,7 @@ export function loadConfig(command: BuilderCommand, env: NodeJS.ProcessEnv = pro
     const parsed = parseRepoUrl(repository);
     if (typeof parsed === 'string') problems.push(`DEVCONTAINER_REPOSITORY ${parsed}.`);
     else if (parsed.hasPassword) problems.push('DEVCONTAINER_REPOSITORY contains a password: remove it from the URL and pass the token in GH_TOKEN instead.');
+    else if (parsed.transport === 'http' && hasUserInfo(repository)) problems.push('DEVCONTAINER_REPOSITORY has a user name in its https URL (a token put there would reach git\'s command line and .git/config): remove the "user@" part and pass a token in GH_TOKEN instead.');
     else repoName = parsed.name;
   }
 
@@ -153,6 +154,15 @@ export function loadConfig(command: BuilderCommand, env: NodeJS.ProcessEnv = pro
     workspacesRoot, workspaceFolder, stateDir, rebuild, fallbackImage, githubToken, dockerHost,
     timeouts, logBudgetBytes, secrets,
   };
+}
+
+/** An http(s) URL naming a user: a token used as the user name is as secret as a password. */
+function hasUserInfo(value: string): boolean {
+  try {
+    return new URL(value.trim()).username !== '';
+  } catch {
+    return false;
+  }
 }
 
 function isHttpUrl(value: string): boolean {

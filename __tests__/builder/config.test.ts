@@ -169,6 +169,18 @@ describe('loadConfig failures', () => {
     expect(error.message).not.toMatch(/abc|ghp_/);
   });
 
+  it('issue 11.4: an https repository URL with a user name (a token as the user) is rejected, without printing it', () => {
+    for (const url of ['https://ghp_abcdefTOKEN0123456789@github.com/o/r.git', 'http://someone@git.example.com/o/r.git']) {
+      const error = problemsOf('up', { ...base, DEVCONTAINER_REPOSITORY: url });
+      expect(error.problems).toHaveLength(1);
+      expect(error.problems[0]).toMatch(/DEVCONTAINER_REPOSITORY has a user name in its https URL.*GH_TOKEN/);
+      expect(error.message).not.toContain('ghp_abcdefTOKEN0123456789');
+      expect(error.message).not.toContain('someone');
+    }
+    // ssh URLs name their user (git@) and carry no secret in it.
+    expect(() => loadConfig('up', { ...base, DEVCONTAINER_REPOSITORY: 'ssh://git@github.com/o/r.git' })).not.toThrow();
+  });
+
   it('fails when the repository URL carries a password, without printing it', () => {
     const error = problemsOf('up', { ...base, DEVCONTAINER_REPOSITORY: 'https://user:hunter2@github.com/o/r.git' });
     expect(error.problems).toEqual(['DEVCONTAINER_REPOSITORY contains a password: remove it from the URL and pass the token in GH_TOKEN instead.']);
