@@ -122,6 +122,7 @@ export async function reuseCheckout(o: ReuseOptions): Promise<ReuseResult> {
   let switched: RunResult;
   try {
     // A partial clone fetches the new branch's file contents here, so this too may fail on the network.
+    // git fetches them all in one batch before it writes any file, and dies with the tree untouched when that fails.
     switched = await git(switchArgs, { timeoutMs: timeLeft(), allowFailure: true });
   } catch (error) {
     if (!(error instanceof ProcessError)) throw error;
