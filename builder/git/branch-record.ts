@@ -28,8 +28,10 @@ export async function readBranchRecord(gitDir: string): Promise<BranchRecord | u
   return undefined;
 }
 
-/** Remember the branch parameter just honoured. */
-export async function writeBranchRecord(gitDir: string, requestedBranch: string | undefined): Promise<void> {
+/** Remember the branch parameter just honoured. Returns the file written. */
+export async function writeBranchRecord(gitDir: string, requestedBranch: string | undefined): Promise<string> {
   const record: BranchRecord = { requestedBranch: requestedBranch ?? null };
-  await writeFile(path.join(gitDir, FILE), `${JSON.stringify(record)}\n`);
+  const file = path.join(gitDir, FILE);
+  await writeFile(file, `${JSON.stringify(record)}\n`);
+  return file;
 }

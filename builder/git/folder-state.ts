@@ -1,6 +1,5 @@
-import { readdir, realpath, rename, rm, stat } from 'node:fs/promises';
+import { readdir, realpath, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { CheckoutError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { RunResult } from '../process.js';
 import type { Git } from './git-runner.js';
@@ -12,46 +11,59 @@ export type FolderState =
   | { readonly kind: 'empty' }
   /** A checkout of the repository: `remote` is the name of a remote pointing at it. */
   | { readonly kind: 'ours'; readonly remote: string }
-  /** Something the builder must not use and must not delete; `reason` says what it is. */
-  | { readonly kind: 'foreign'; readonly reason: string };
+  /**
+   * A git repository that is not a plain checkout of the repository (another
+   * remote, a mirror or SSH alias, an unborn or orphan branch, not the top of
+   * its work tree): the user's, used as it is. `reason` says what differs.
+   */
+  | { readonly kind: 'repository'; readonly reason: string }
+  /** Git could not tell what the folder is (permissions, a broken `.git`): kept as it is. */
+  | { readonly kind: 'unreadable'; readonly reason: string }
+  /** Files, or a file, that are no git repository: the only thing the builder may move. `reason`: "a folder with files" or "a file". */
+  | { readonly kind: 'not-git'; readonly reason: string };
 
 /**
- * Classify the checkout folder. Only a git work tree whose HEAD is a commit
- * and which has a remote for `repository` counts as ours; a crashed in-place
- * clone, a repository of another remote, or plain files are `foreign`.
+ * Classify the checkout folder. Only a git work tree whose HEAD is a commit,
+ * whose top is the folder and which has a remote for `repository` counts as
+ * ours; any other repository git recognizes is the user's, and anything git
+ * cannot read is kept too. Only a folder that git clearly says is no
+ * repository, and that has no `.git` entry, is `not-git`.
  */
 export async function inspectFolder(git: Git, folder: string, repository: string): Promise<FolderState> {
-  const info = await stat(folder).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return undefined;
-    throw error;
-  });
-  if (info === undefined) return { kind: 'missing' };
-  if (!info.isDirectory()) return { kind: 'foreign', reason: 'it is a file, not a folder' };
-  const entries = await readdir(folder);
+  let entries: string[];
+  try {
+    const info = await stat(folder);
+    if (!info.isDirectory()) return { kind: 'not-git', reason: 'a file' };
+    entries = await readdir(folder);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { kind: 'missing' };
+    return { kind: 'unreadable', reason: `the builder cannot read it (${code ?? String(error)})` };
+  }
   if (entries.length === 0) return { kind: 'empty' };
-  if (!entries.includes('.git')) return { kind: 'foreign', reason: 'it holds files but is not a git repository' };
 
   const quiet = { onLine: 'quiet', allowFailure: true } as const;
-  // Anything but a clear verdict from git (permissions, ownership, a broken
-  // git) must stop the builder rather than move a possibly good checkout aside.
-  const unsure = (result: RunResult) => new CheckoutError(
-    `Could not inspect the existing checkout in ${folder}; it was left untouched. Fix the cause and restart the workspace.`,
-    { lastLines: result.tail },
-  );
+  const why = (result: RunResult) => result.stderr.trim().split('\n').at(-1) || `git exited with code ${result.exitCode}`;
   const gitDir = await git(['-C', folder, 'rev-parse', '--absolute-git-dir'], quiet);
   if (gitDir.exitCode !== 0) {
-    if (/not a git repository/i.test(gitDir.stderr)) return { kind: 'foreign', reason: 'it has a .git entry that git does not recognize as a repository' };
-    throw unsure(gitDir);
+    // A bare repository has no .git entry but git still recognizes it, so ask git first.
+    if (/not a git repository/i.test(gitDir.stderr) && !entries.includes('.git')) return { kind: 'not-git', reason: 'a folder with files' };
+    return { kind: 'unreadable', reason: `git cannot read it as a repository: ${why(gitDir)}` };
   }
+
+  const reasons: string[] = [];
   const head = await git(['-C', folder, 'rev-parse', '--verify', '--quiet', 'HEAD^{commit}'], quiet);
   // --quiet: exit 1 without output means "no such commit"; other failures print why.
-  if (head.exitCode === 1 && head.stderr.trim() === '') return { kind: 'foreign', reason: 'it is a git repository without a valid HEAD (an interrupted clone or an empty repository)' };
-  if (head.exitCode !== 0) throw unsure(head);
+  if (head.exitCode === 1 && head.stderr.trim() === '') {
+    const branch = await git(['-C', folder, 'symbolic-ref', '--quiet', '--short', 'HEAD'], quiet);
+    reasons.push(`its branch ${branch.exitCode === 0 ? `${branch.stdout.trim()} ` : ''}has no commit yet (a new repository or an orphan branch)`);
+  } else if (head.exitCode !== 0) {
+    return { kind: 'unreadable', reason: `git cannot read its HEAD: ${why(head)}` };
+  }
   const top = await git(['-C', folder, 'rev-parse', '--show-toplevel'], quiet);
   // git reports the real path; the folder may be reached through a symbolic link.
-  if (top.exitCode !== 0 || path.resolve(top.stdout.trim()) !== (await realpath(folder))) {
-    return { kind: 'foreign', reason: 'its .git does not make it the top of a work tree' };
-  }
+  if (top.exitCode !== 0) reasons.push('git sees no work tree at it (a bare repository?)');
+  else if (path.resolve(top.stdout.trim()) !== (await realpath(folder))) reasons.push(`its work tree is ${top.stdout.trim()}, not the folder itself`);
 
   const wanted = remoteIdentity(repository);
   const remotes = await git(['-C', folder, 'config', '--get-regexp', '^remote\\..*\\.url$'], quiet);
@@ -60,21 +72,12 @@ export async function inspectFolder(git: Git, folder: string, repository: string
     return { name: key.replace(/^remote\./, '').replace(/\.url$/, ''), url: rest.join(' ') };
   });
   const match = urls.find((r) => wanted !== undefined && remoteIdentity(r.url) === wanted);
-  if (match) return { kind: 'ours', remote: match.name };
-  const seen = urls.map((r) => redactUrl(r.url)).join(', ') || 'no remotes';
-  return { kind: 'foreign', reason: `it is a checkout of another repository (${seen})` };
-}
-
-/**
- * Move a folder the builder cannot use next to itself as
- * `<folder>.orphaned-<UTC time>`, so nothing in it is lost. Returns the new path.
- */
-export async function moveAside(folder: string, now = new Date()): Promise<string> {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  let target = `${folder}.orphaned-${stamp}`;
-  for (let n = 2; await exists(target); n += 1) target = `${folder}.orphaned-${stamp}-${n}`;
-  await rename(folder, target);
-  return target;
+  if (match === undefined) {
+    const seen = urls.map((r) => `${r.name} is ${redactUrl(r.url)}`).join(', ') || 'it has no remote';
+    reasons.push(`${seen}, the repository parameter is ${redactUrl(repository)}`);
+  }
+  if (reasons.length > 0 || match === undefined) return { kind: 'repository', reason: reasons.join('; ') };
+  return { kind: 'ours', remote: match.name };
 }
 
 /** The prefix of temporary clone folders: `<parent>/.<name>.partial-`. */
@@ -96,8 +99,4 @@ export async function removePartialClones(folder: string, log: Logger): Promise<
     await rm(path.join(parent, name), { recursive: true, force: true });
   }
   return leftovers.length;
-}
-
-async function exists(p: string): Promise<boolean> {
-  return stat(p).then(() => true, () => false);
 }

@@ -59,6 +59,8 @@ export function gitEnvironment(options: Omit<GitRunnerOptions, 'log' | 'signal'>
   }
   const env: Record<string, string | undefined> = {
     GIT_TERMINAL_PROMPT: '0',
+    // `git status` must not refresh the index as root: what the builder only reads stays untouched.
+    GIT_OPTIONAL_LOCKS: '0',
     GCM_INTERACTIVE: 'never',
     LC_ALL: 'C',
     LANGUAGE: undefined,

@@ -2,9 +2,11 @@ import { mkdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { CheckoutError } from '../errors.js';
 import { formatDuration, type Logger } from '../log/logger.js';
+import { ProcessError } from '../process.js';
 import { cloneRepository } from '../git/clone.js';
-import { inspectFolder, moveAside, removePartialClones } from '../git/folder-state.js';
+import { inspectFolder, removePartialClones } from '../git/folder-state.js';
 import { createGit } from '../git/git-runner.js';
+import { adoptStaged, stagedFolders, stageForKeeping, unstage } from '../git/kept-folder.js';
 import { restoreOwnership } from '../git/ownership.js';
 import { parseRepoUrl, redactUrl } from '../git/repo-url.js';
 import { reuseCheckout } from '../git/reuse.js';
@@ -30,26 +32,40 @@ export interface CheckoutContext {
 /** What the checkout step did. */
 export interface CheckoutResult {
   readonly folder: string;
-  /** The branch checked out now, or `HEAD` when detached. */
+  /** The branch checked out now (also one without commits yet), or `HEAD` when detached or unreadable. */
   readonly branch: string;
-  /** Full commit id of HEAD. */
+  /** Full commit id of HEAD; empty when HEAD has no commit yet or git cannot read it. */
   readonly commit: string;
   /**
-   * `cloned`: a fresh clone; `reused`: the existing checkout as it was;
+   * `cloned`: a fresh clone;
+   * `reused`: the existing checkout as it was;
    * `switched`: the existing checkout moved to the new branch parameter;
-   * `kept-dirty`: the branch parameter changed but uncommitted work kept the old branch;
-   * `recovered`: leftovers of a crash or an unusable folder were cleared away, then cloned.
+   * `kept-dirty`: the branch parameter changed, but uncommitted work, or
+   *   ignored or untracked files the new branch would overwrite, kept the old branch;
+   * `kept-offline`: the branch parameter changed, but the remote could not
+   *   give the branch (missing branch, rejected token, unreachable host,
+   *   timeout): the checkout was kept on its branch, and the next start tries again;
+   * `kept-as-is`: a git repository that is not a plain checkout of the
+   *   repository (another remote, mirror or SSH alias, an unborn or orphan
+   *   branch, not the top of its work tree), or a folder git could not read:
+   *   used as it is, the branch parameter not applied;
+   * `recovered`: a fresh clone after clearing the builder's unfinished
+   *   clones or moving a folder that was no git repository into the checkout
+   *   (see `keptFiles`).
    */
-  readonly action: 'cloned' | 'reused' | 'switched' | 'kept-dirty' | 'recovered';
+  readonly action: 'cloned' | 'reused' | 'switched' | 'kept-dirty' | 'kept-offline' | 'kept-as-is' | 'recovered';
   readonly freshClone: boolean;
+  /** Where files found in the folder before the clone now are, inside the checkout (workspace volume paths). */
+  readonly keptFiles: readonly string[];
   readonly durationMs: number;
 }
 
 /**
  * Make `folder` a checkout of `repository`. Uncommitted work is never reset,
- * cleaned, stashed or overwritten, and nothing that is not an unfinished
- * clone of the builder's own is ever deleted: unusable folders are moved
- * aside to `<folder>.orphaned-<time>`.
+ * cleaned, stashed or overwritten, a git repository is never moved, and
+ * nothing but an unfinished clone of the builder's own is ever deleted. A
+ * non-empty folder that is no git repository moves into the new checkout
+ * (`builder/git/kept-folder.ts`), where the dev container can reach it.
  */
 export async function checkout(ctx: CheckoutContext): Promise<CheckoutResult> {
   const start = performance.now();
@@ -71,27 +87,66 @@ export async function checkout(ctx: CheckoutContext): Promise<CheckoutResult> {
     if (ctx.signal?.aborted) throw new CheckoutError('Checkout was cancelled: the builder is shutting down.', { cause: error });
     throw new CheckoutError('git cannot run in the builder (is it installed in the builder image?)', { cause: error });
   });
-  let recovered = (await removePartialClones(folder, log)) > 0;
+  const recovered = (await removePartialClones(folder, log)) > 0;
   const state = await inspectFolder(git, folder, ctx.repository);
 
   let action: CheckoutResult['action'];
-  if (state.kind === 'ours') {
-    action = await reuseCheckout({ ...common, folder, remote: state.remote });
-    await restoreOwnership(folder, log);
+  const written: string[] = [];
+  let keptFiles: string[] = [];
+  if (state.kind === 'repository' || state.kind === 'unreadable') {
+    log.warn(state.kind === 'repository'
+      ? `${folder} is a git repository, but ${state.reason}: using the checkout as it is; the branch parameter is not applied and nothing is fetched. To get a fresh clone of ${redactUrl(ctx.repository)}, move the folder away and restart the workspace.`
+      : `Could not inspect ${folder}: ${state.reason}. It is kept as it is and the workspace starts with it; the branch parameter is not applied. Check the folder's permissions and its .git, then restart the workspace.`);
+    const leftovers = await stagedFolders(folder);
+    if (leftovers.length > 0) log.warn(`Files moved aside by an earlier start are still in ${leftovers.join(', ')}; they move into the checkout once the builder clones one.`);
+    action = 'kept-as-is';
   } else {
-    if (state.kind === 'foreign') {
-      const movedTo = await moveAside(folder);
-      log.warn(`${folder} could not be used (${state.reason}). It was moved, untouched, to ${movedTo}; copy anything you need from there. Cloning afresh.`);
-      recovered = true;
+    if (state.kind === 'ours') {
+      try {
+        const reused = await reuseCheckout({ ...common, folder, remote: state.remote, signal: ctx.signal });
+        action = reused.action;
+        written.push(...reused.written);
+      } catch (error) {
+        // A local failure (git, the file system) on a checkout that inspected fine: keep it rather than block the workspace.
+        if (error instanceof CheckoutError || ctx.signal?.aborted) throw error;
+        const cause = error instanceof ProcessError ? `${error.message}: ${error.tail.at(-1) ?? 'no output'}` : String(error);
+        log.warn(`Could not finish reusing ${folder} (${cause}). The checkout is kept as it is and the workspace starts with it; the branch parameter is not applied.`);
+        action = 'kept-as-is';
+        // What git may have written before it failed goes back to the owner too.
+        written.push(path.join(folder, '.git'));
+      }
+    } else {
+      const stagedNow = state.kind === 'not-git'
+        ? await stageForKeeping(folder).catch((error: NodeJS.ErrnoException) => {
+          throw new CheckoutError(`${folder} is ${state.reason}, not a git repository, and could not be moved out of the way for the clone (${error.code ?? error.message}); nothing was changed. Move its contents elsewhere (or make it a checkout of the repository), then restart the workspace.`, { cause: error });
+        })
+        : undefined;
+      if (state.kind === 'not-git' && stagedNow !== undefined) log.info(`${folder} is ${state.reason}, not a git repository: moved it to ${stagedNow} while the repository is cloned; it then moves into the checkout.`);
+      const waiting = (await stagedFolders(folder)).length > 0;
+      try {
+        await cloneRepository({ ...common, folder, retryDelaysMs: ctx.retryDelaysMs ?? [2000, 5000], signal: ctx.signal });
+      } catch (error) {
+        if (stagedNow !== undefined) await unstage(stagedNow, folder, log);
+        throw error;
+      }
+      action = recovered || waiting ? 'recovered' : 'cloned';
     }
-    await cloneRepository({ ...common, folder, retryDelaysMs: ctx.retryDelaysMs ?? [2000, 5000], signal: ctx.signal });
-    action = recovered ? 'recovered' : 'cloned';
+    // Also finishes a move an interrupted start left half done.
+    const adopted = await adoptStaged(git, folder, log);
+    keptFiles = adopted.moved;
+    if (adopted.exclude !== undefined) written.push(adopted.exclude);
+    if (adopted.moved.length > 0 && action === 'cloned') action = 'recovered';
   }
+  // A fresh clone is root's until `up` gives it to the dev container's user; an existing one gets back what git wrote.
+  if (written.length > 0 && state.kind === 'ours') await restoreOwnership(folder, log, { paths: written });
 
-  const quiet = { onLine: 'quiet' } as const;
-  const branch = (await git(['-C', folder, 'rev-parse', '--abbrev-ref', 'HEAD'], quiet)).stdout.trim();
-  const commit = (await git(['-C', folder, 'rev-parse', 'HEAD'], quiet)).stdout.trim();
+  const quiet = { onLine: 'quiet', allowFailure: true } as const;
+  const head = await git(['-C', folder, 'symbolic-ref', '--quiet', '--short', 'HEAD'], quiet);
+  const commitId = await git(['-C', folder, 'rev-parse', '--verify', '--quiet', 'HEAD^{commit}'], quiet);
+  const branch = head.exitCode === 0 ? head.stdout.trim() : 'HEAD';
+  const commit = commitId.exitCode === 0 ? commitId.stdout.trim() : '';
   const durationMs = Math.round(performance.now() - start);
-  log.info(`Checkout ${action}: ${folder} on ${branch} at ${commit.slice(0, 12)} (${formatDuration(durationMs)})`);
-  return { folder, branch, commit, action, freshClone: action === 'cloned' || action === 'recovered', durationMs };
+  log.info(`Checkout ${action}: ${folder} on ${branch}${commit === '' ? ' (no commit)' : ` at ${commit.slice(0, 12)}`} (${formatDuration(durationMs)})`);
+  const freshClone = state.kind === 'missing' || state.kind === 'empty' || state.kind === 'not-git';
+  return { folder, branch, commit, action, freshClone, keptFiles, durationMs };
 }

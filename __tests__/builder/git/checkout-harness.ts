@@ -1,11 +1,12 @@
 import { execFile } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, lchown, lstat, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { Logger } from '../../../builder/log/logger.js';
 import { MemorySink } from '../../../builder/log/memory-sink.js';
+import type { CheckoutContext } from '../../../builder/steps/checkout.js';
 import { startGitServer, type GitServer } from '../../support/git-server.js';
 
 const execFileAsync = promisify(execFile);
@@ -104,4 +105,27 @@ export async function everywhereASecretCouldLeak(h: CheckoutHarness): Promise<st
     }
   }
   return parts.join('\n');
+}
+
+/** A fixture repo (default branch `main`, plus `feature`) and a context to check it out into a fresh folder. */
+export async function appFixture(h: CheckoutHarness, extra: Partial<CheckoutContext> = {}) {
+  const name = `app-${Math.random().toString(36).slice(2, 8)}`;
+  const repo = await h.server.createRepo(name, { files: { 'README.md': '# app\n', 'src/main.txt': 'v1\n' } });
+  await repo.commit('feature', { 'feature.txt': 'feature work\n' });
+  const folder = path.join(h.workspaces, name);
+  const ctx: CheckoutContext = { log: h.log, repository: repo.url, folder, githubToken: h.server.token, timeoutMs: 60_000, retryDelaysMs: [], ...extra };
+  return { repo, name, folder, ctx };
+}
+
+/** Give a whole tree to `uid:gid`, as the dev container's `chown -R` does. */
+export async function chownTree(dir: string, uid: number, gid: number): Promise<void> {
+  await chown(dir, uid, gid);
+  for (const entry of await readdir(dir, { recursive: true })) await lchown(path.join(dir, entry), uid, gid);
+}
+
+/** Entries under `dir` (relative paths) owned by `uid`. */
+export async function ownedBy(dir: string, uid: number): Promise<string[]> {
+  const found: string[] = [];
+  for (const entry of await readdir(dir, { recursive: true })) if ((await lstat(path.join(dir, entry))).uid === uid) found.push(entry);
+  return found.sort();
 }

@@ -66,11 +66,12 @@ describe('checkout failures', { timeout: 240_000 }, () => {
     expect(await readdir(h.workspaces)).toEqual([]);
   });
 
-  it('fails to switch to a missing branch and leaves the checkout as it was', async () => {
+  it('keeps the checkout as it was when the new branch is missing (issue 10.8)', async () => {
+    const h = harness();
     const ctx = await context({ branch: 'main' });
     const first = await checkout(ctx);
-    const error = await failure({ ...ctx, branch: 'gone' });
-    expect(error.message).toMatch(/^Branch "gone" does not exist on /);
+    expect(await checkout({ ...ctx, branch: 'gone' })).toMatchObject({ action: 'kept-offline', branch: 'main', commit: first.commit });
+    expect(h.sink.lines.filter((l) => l.level === 'warn').at(-1)?.text).toContain('Branch "gone" does not exist on ');
     expect(await checkout(ctx)).toMatchObject({ action: 'reused', branch: 'main', commit: first.commit });
   });
 

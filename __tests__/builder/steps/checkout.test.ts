@@ -150,7 +150,7 @@ describe('checkout: restart', { timeout: 240_000 }, () => {
     await checkout({ ...ctx, folder: linkedFolder });
     await chownTree(folder, 1000, 1000);
     expect(await checkout({ ...ctx, folder: linkedFolder })).toMatchObject({ action: 'reused', branch: 'main' });
-    expect((await readdir(h.workspaces)).filter((n) => n.includes('orphaned'))).toEqual([]);
+    expect(await readdir(h.workspaces)).toEqual([path.basename(folder)]);
   });
 });
 
@@ -165,35 +165,7 @@ describe('checkout: recovery', { timeout: 240_000 }, () => {
     expect(await readdir(h.workspaces)).toEqual([path.basename(folder)]);
   });
 
-  it('moves a folder with files but no git repository aside instead of deleting it', async () => {
-    const { h, folder, ctx } = await setUp();
-    await mkdir(folder);
-    await writeFile(path.join(folder, 'precious.txt'), 'do not delete\n');
-
-    expect(await checkout(ctx)).toMatchObject({ action: 'recovered', branch: 'main' });
-    const orphan = (await readdir(h.workspaces)).find((n) => n.startsWith(`${path.basename(folder)}.orphaned-`));
-    expect(orphan).toMatch(/\.orphaned-\d{8}T\d{6}Z$/);
-    expect(await readFile(path.join(h.workspaces, orphan as string, 'precious.txt'), 'utf8')).toBe('do not delete\n');
-    expect(h.sink.texts.some((t) => t.includes(`It was moved, untouched, to ${path.join(h.workspaces, orphan as string)}`))).toBe(true);
-  });
-
-  it('moves a repository without a valid HEAD (interrupted in-place clone) aside', async () => {
-    const { h, folder, ctx } = await setUp();
-    await mkdir(folder);
-    await userGit(folder, 'init', '-q');
-    await writeFile(path.join(folder, 'half.txt'), 'x\n');
-    expect(await checkout(ctx)).toMatchObject({ action: 'recovered' });
-    expect(h.sink.texts.join('\n')).toContain('without a valid HEAD');
-  });
-
-  it('moves a checkout of another repository aside', async () => {
-    const { h, folder, ctx } = await setUp();
-    const other = await h.server.createRepo(`other-${path.basename(folder)}`);
-    await checkout({ ...ctx, repository: other.url });
-    expect(await checkout(ctx)).toMatchObject({ action: 'recovered', branch: 'main' });
-    expect(await userGit(folder, 'config', 'remote.origin.url')).toBe(ctx.repository);
-    expect(h.sink.texts.join('\n')).toContain(`it is a checkout of another repository (${other.url})`);
-  });
+  // Folders that are not a checkout of the repository: __tests__/builder/git/keep-repository.test.ts (issue 10.6).
 
   it('recognizes the checkout when the user changed its remote to another URL form', async () => {
     const { folder, ctx } = await setUp();
