@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
-import { CACHE_ONLY_BUILD_KEYS, effectOf } from './properties.js';
+import { containerPartOf, effectOf } from './properties.js';
 
 /** A file the dev container is built from, as read from the checkout. */
 export interface BuildInputFile {
@@ -83,7 +83,7 @@ export function fingerprintsOf(configuration: Readonly<Record<string, unknown>>,
   const lifecycle: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(configuration)) {
     const effect = effectOf(key);
-    if (effect === 'container') container[key] = key === 'build' && isRecord(value) ? omit(value, CACHE_ONLY_BUILD_KEYS) : value;
+    if (effect === 'container') container[key] = containerPartOf(key, value);
     else if (effect === 'lifecycle') lifecycle[key] = value;
   }
   const containerHash = createHash('sha256');
@@ -171,10 +171,6 @@ export function canonicalJson(value: unknown): string {
     return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`).join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
-}
-
-function omit(value: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(value).filter(([k]) => !keys.includes(k)));
 }
 
 function byteLength(content: string | Uint8Array): number {

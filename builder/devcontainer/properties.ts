@@ -25,7 +25,7 @@ export type PropertyEffect =
 export const PROPERTY_EFFECTS: Readonly<Record<string, PropertyEffect>> = {
   // What the image is built from.
   image: 'container',
-  build: 'container', // except build.cacheFrom, see CACHE_ONLY_BUILD_KEYS
+  build: 'container', // except build.cacheFrom, see containerPartOf
   dockerFile: 'container', // legacy build.dockerfile
   context: 'container', // legacy build.context
   features: 'container',
@@ -47,7 +47,7 @@ export const PROPERTY_EFFECTS: Readonly<Record<string, PropertyEffect>> = {
   capAdd: 'container',
   securityOpt: 'container',
   overrideCommand: 'container',
-  hostRequirements: 'container', // gpu → --gpus all
+  hostRequirements: 'container', // only gpu (→ --gpus all); cpus, memory, storage are checks, see containerPartOf
   // Lifecycle commands: recorded in the container's label at creation.
   onCreateCommand: 'lifecycle',
   updateContentCommand: 'lifecycle',
@@ -73,8 +73,23 @@ export const PROPERTY_EFFECTS: Readonly<Record<string, PropertyEffect>> = {
   $schema: 'none',
 };
 
-/** `build` keys that only change where layers come from, not the image. */
-export const CACHE_ONLY_BUILD_KEYS: readonly string[] = ['cacheFrom'];
+/**
+ * The part of a 'container' property's value that the container depends on:
+ * `build.cacheFrom` only says where layers may come from, and of
+ * `hostRequirements` only `gpu` reaches `docker run`
+ * (devcontainers/cli src/spec-node/singleContainer.ts `extraRunArgs`,
+ * dockerCompose.ts); the rest are checks against the host.
+ */
+export function containerPartOf(key: string, value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+  const entries = Object.entries(value);
+  const kept = key === 'build' ? entries.filter(([k]) => k !== 'cacheFrom')
+    : key === 'hostRequirements' ? entries.filter(([k]) => k === 'gpu')
+      : undefined;
+  if (!kept) return value;
+  // Nothing left counts as absent, so adding only such keys changes nothing.
+  return kept.length > 0 ? Object.fromEntries(kept) : undefined;
+}
 
 /**
  * The effect of a top-level key. A key the pinned CLI does not know cannot

@@ -62,6 +62,7 @@ describe('fingerprintsOf', () => {
     ['forwardPorts', '"name": "sample"', '"forwardPorts": [3000], "portsAttributes": { "3000": { "label": "app" } }, "name": "sample"'],
     ['name', '"name": "sample"', '"name": "renamed"'],
     ['build.cacheFrom', '"args": { "A": "1" }', '"args": { "A": "1" }, "cacheFrom": "ghcr.io/o/cache"'],
+    ['hostRequirements.cpus', '"name": "sample"', '"hostRequirements": { "cpus": 4, "memory": "8gb" }, "name": "sample"'],
   ])('issue 10.4: a %s edit keeps both fingerprints', (_what, from, to) => {
     expect(edited(from, to)).toEqual(base);
   });
@@ -73,6 +74,8 @@ describe('fingerprintsOf', () => {
     ['build.args', '"A": "1"', '"A": "2"'],
     ['privileged', '"name": "sample"', '"privileged": true, "name": "sample"'],
     ['mounts', '"name": "sample"', '"mounts": ["source=cache,target=/cache,type=volume"], "name": "sample"'],
+    ['hostRequirements.gpu', '"name": "sample"', '"hostRequirements": { "cpus": 4, "gpu": "optional" }, "name": "sample"'],
+    ['build.target', '"args": { "A": "1" }', '"args": { "A": "1" }, "target": "dev"'],
   ])('issue 10.4: a %s edit changes only the container fingerprint', (_what, from, to) => {
     const after = edited(from, to);
     expect(after.container).not.toBe(base.container);
