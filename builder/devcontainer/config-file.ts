@@ -17,6 +17,25 @@ export interface DevcontainerConfigFile {
   readonly usesCompose: boolean;
 }
 
+/** devcontainer.json is not valid JSONC; `message` names the file, line and column. */
+export class DevcontainerJsonSyntaxError extends DevcontainerUpError {
+  /** The file as it was named to the parser. */
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+
+  constructor(file: string, cause: JsoncSyntaxError) {
+    super(
+      `${file}:${cause.line}:${cause.column}: syntax error in devcontainer.json: ${cause.problem} (line ${cause.line}, column ${cause.column}). `
+        + 'Fix the file (comments and trailing commas are allowed) and restart the workspace.',
+      { cause },
+    );
+    this.file = file;
+    this.line = cause.line;
+    this.column = cause.column;
+  }
+}
+
 /**
  * Where the CLI looks when no `--config` is given, in this order
  * (devcontainers/cli src/spec-configuration/configurationCommonUtils.ts
@@ -36,8 +55,8 @@ export async function findConfigFile(workspaceFolder: string): Promise<string | 
 
 /**
  * Find and parse the workspace's devcontainer.json without running the CLI.
- * Fails with one message naming the file (and line and column for a syntax
- * error), as a `DevcontainerUpError`.
+ * Fails with one message naming the file, as a `DevcontainerUpError`
+ * ({@link DevcontainerJsonSyntaxError} for a syntax error: with line and column).
  */
 export async function readDevcontainerConfig(workspaceFolder: string): Promise<DevcontainerConfigFile> {
   const configFile = await findConfigFile(workspaceFolder);
@@ -63,11 +82,7 @@ export function parseDevcontainerJson(text: string, file: string): Pick<Devconta
     value = parseJsonc(text);
   } catch (error) {
     if (!(error instanceof JsoncSyntaxError)) throw error;
-    throw new DevcontainerUpError(
-      `${file}:${error.line}:${error.column}: syntax error in devcontainer.json: ${error.problem} (line ${error.line}, column ${error.column}). `
-        + 'Fix the file (comments and trailing commas are allowed) and restart the workspace.',
-      { cause: error },
-    );
+    throw new DevcontainerJsonSyntaxError(file, error);
   }
   // The CLI's own check (devcontainers/cli src/spec-node/configContainer.ts).
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {

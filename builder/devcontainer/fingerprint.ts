@@ -104,8 +104,11 @@ export function fingerprintsOf(configuration: Readonly<Record<string, unknown>>,
 export interface RecreateDecision {
   /** Pass `--remove-existing-container`. */
   readonly recreate: boolean;
-  /** What to record for the container that will run: what it is really made from. */
-  readonly record: Fingerprints;
+  /**
+   * What to record for the container that will run: what it is really made
+   * from. @default - unknown (devcontainer.json unreadable): record none, so the next start keeps the container
+   */
+  readonly record?: Fingerprints;
   /** Log lines that explain the decision. */
   readonly messages: readonly { readonly level: 'info' | 'warn'; readonly text: string }[];
 }
@@ -117,9 +120,27 @@ const LIFECYCLE_KEYS = 'onCreateCommand, updateContentCommand, postCreateCommand
  * When in doubt it is kept: recreating discards everything in the container
  * outside the workspace folder (the home directory, installed tools).
  */
-export function decideRecreate(input: { previous?: StoredFingerprint; current: Fingerprints; rebuild: boolean }): RecreateDecision {
+export function decideRecreate(input: {
+  previous?: StoredFingerprint;
+  /** @default - devcontainer.json could not be read: see `problem` */
+  current?: Fingerprints;
+  /** Why there is no current fingerprint (a syntax error, with file, line and column). */
+  problem?: string;
+  rebuild: boolean;
+}): RecreateDecision {
   const { previous, current } = input;
   if (input.rebuild) return { recreate: true, record: current, messages: [{ level: 'info', text: 'DEVCONTAINER_REBUILD is set: the dev container is recreated.' }] };
+  if (current === undefined) {
+    return {
+      recreate: false,
+      record: typeof previous === 'object' ? previous : undefined,
+      messages: [{
+        level: 'warn',
+        text: `${input.problem ?? 'devcontainer.json could not be read.'} `
+          + 'Whether the dev container must change cannot be told, so the existing dev container is kept; the Dev Containers CLI reads the file leniently and may still start it.',
+      }],
+    };
+  }
   // No state: nothing is known about the container (if there is one), so keep it.
   if (previous === undefined) return { recreate: false, record: current, messages: [] };
   if (typeof previous === 'string' || previous.format !== FINGERPRINT_FORMAT) {

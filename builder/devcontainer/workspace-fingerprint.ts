@@ -1,11 +1,14 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { readDevcontainerConfig } from './config-file.js';
+import { DevcontainerJsonSyntaxError, readDevcontainerConfig } from './config-file.js';
 import { buildInputsOf, fingerprintsOf, type BuildInputFile, type Fingerprints } from './fingerprint.js';
 
 /** A workspace's devcontainer.json and the fingerprints of what its dev container is made from. */
 export interface WorkspaceFingerprint {
-  readonly fingerprint: Fingerprints;
+  /** @default - devcontainer.json has a syntax error: see `problem` */
+  readonly fingerprint?: Fingerprints;
+  /** Why there is no fingerprint: the syntax error, naming file, line and column. */
+  readonly problem?: string;
   /** devcontainer.json's `name`. @default - none given */
   readonly name?: string;
   /** The configuration uses Docker Compose (`dockerComposeFile`). */
@@ -17,10 +20,20 @@ export interface WorkspaceFingerprint {
 /**
  * Read the workspace's devcontainer.json (no CLI run, no Docker) and the
  * files it builds from, and fingerprint them. Throws a `DevcontainerUpError`
- * naming the file (and line and column) when it is missing or malformed.
+ * when there is no devcontainer.json or it is not an object (the CLI fails
+ * on both too). A syntax error is returned as `problem` instead: the CLI
+ * reads the file leniently (devcontainers/cli src/spec-node/configContainer.ts
+ * calls `jsonc.parse` without collecting errors) and may well start the
+ * existing container, so it must not be a reason to replace it.
  */
 export async function fingerprintWorkspace(workspaceFolder: string): Promise<WorkspaceFingerprint> {
-  const read = await readDevcontainerConfig(workspaceFolder);
+  let read: Awaited<ReturnType<typeof readDevcontainerConfig>>;
+  try {
+    read = await readDevcontainerConfig(workspaceFolder);
+  } catch (error) {
+    if (!(error instanceof DevcontainerJsonSyntaxError)) throw error;
+    return { problem: error.message, usesCompose: false, configFile: path.relative(workspaceFolder, error.file).split(path.sep).join('/') };
+  }
   const inputs = buildInputsOf(read.config, read.configFile);
   const files: BuildInputFile[] = [];
   for (const file of inputs.files) files.push({ path: file, content: await readOrEmpty(path.join(workspaceFolder, file)) });

@@ -35,8 +35,8 @@ export interface DevcontainerUpOptions {
 
 /** A running dev container, as `devcontainer up` reported it. */
 export interface DevcontainerUpResult extends UpSuccess {
-  /** What the running container is made from, to record for the next start. */
-  readonly fingerprint: Fingerprints;
+  /** What the running container is made from, to record for the next start. @default - unknown (devcontainer.json unreadable) */
+  readonly fingerprint?: Fingerprints;
   /** devcontainer.json's `name`. @default - none given */
   readonly name?: string;
   /** `--remove-existing-container` was passed. */
@@ -55,9 +55,9 @@ export interface DevcontainerUpResult extends UpSuccess {
 export async function devcontainerUp(options: DevcontainerUpOptions): Promise<DevcontainerUpResult> {
   const { log } = options;
   const cli = { bin: options.devcontainerBin, dockerHost: options.dockerHost, signal: options.signal };
-  const { fingerprint: current, name, usesCompose } = await fingerprintWorkspace(options.workspaceFolder);
+  const { fingerprint: current, problem, name, usesCompose } = await fingerprintWorkspace(options.workspaceFolder);
   if (usesCompose) await ensureCompose(log, options.dockerHost, options.signal);
-  const decision = decideRecreate({ previous: options.previousFingerprint, current, rebuild: options.rebuild });
+  const decision = decideRecreate({ previous: options.previousFingerprint, current, problem, rebuild: options.rebuild });
   for (const message of decision.messages) log[message.level](message.text);
   const replaced = decision.recreate;
   const fingerprint = decision.record;

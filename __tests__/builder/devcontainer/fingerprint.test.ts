@@ -150,6 +150,14 @@ describe('decideRecreate', () => {
     expect(rebuilt).toMatchObject({ recreate: true, record: current });
   });
 
+  it('issue 10.3: an unreadable devcontainer.json keeps the container and what it was made from', () => {
+    const previous = { ...current, container: 'sha256:c1' };
+    const decision = decideRecreate({ previous, problem: 'f.json:1:2: syntax error in devcontainer.json: x (line 1, column 2).', rebuild: false });
+    expect(decision).toMatchObject({ recreate: false, record: previous });
+    expect(decision.messages).toEqual([{ level: 'warn', text: expect.stringMatching(/^f\.json:1:2: syntax error .* the existing dev container is kept/) }]);
+    expect(decideRecreate({ previous: 'sha256:old', rebuild: false })).toMatchObject({ recreate: false, record: undefined });
+  });
+
   it('recognises stored fingerprints of both formats', () => {
     expect(isStoredFingerprint('sha256:abc')).toBe(true);
     expect(isStoredFingerprint(current)).toBe(true);

@@ -111,13 +111,23 @@ describe('devcontainerUp: when the dev container is recreated', () => {
     expect(sink.lines.some((l) => l.level === 'info' && l.text.includes('older format'))).toBe(true);
   });
 
-  it('issue 10.3: a syntax error in devcontainer.json fails before the CLI runs, naming file, line and column', async () => {
+  it('issue 10.3: a syntax error in devcontainer.json is logged with file, line and column, and the container is kept', async () => {
     world = await prepared();
-    writeFileSync(path.join(world.folder, '.devcontainer', 'devcontainer.json'), '{\n  "image": "debian"\n  "remoteUser": "vscode"\n}\n');
     world.script([UP]);
-    const error = await devcontainerUp(options()).catch((e: unknown) => e);
-    expect(error).toMatchObject({ name: 'DevcontainerUpError', step: 'devcontainer-up' });
-    expect((error as Error).message).toContain(`${path.join(world.folder, '.devcontainer', 'devcontainer.json')}:3:3: syntax error in devcontainer.json`);
-    expect(world.recordedCalls().some((c) => c.tool === 'devcontainer')).toBe(false);
+    const first = await devcontainerUp(options());
+    const file = path.join(world.folder, '.devcontainer', 'devcontainer.json');
+    writeFileSync(file, '{\n  "image": "debian"\n  "remoteUser": "vscode"\n}\n');
+    world.script([UP]);
+    const result = await devcontainerUp({ ...options(), previousFingerprint: first.fingerprint });
+    expect(result.replaced).toBe(false);
+    expect(removed()).toEqual([false]);
+    // The container is still what it was made from.
+    expect(result.fingerprint).toEqual(first.fingerprint);
+    const warning = sink.lines.find((l) => l.level === 'warn' && l.text.startsWith(`${file}:3:3: syntax error in devcontainer.json: expected "," or "}"`));
+    expect(warning?.text).toContain('the existing dev container is kept');
+    // Even with rebuild the CLI decides; the builder only passes --remove-existing-container as asked.
+    world.script([UP]);
+    await devcontainerUp({ ...options(), rebuild: true, previousFingerprint: first.fingerprint });
+    expect(removed()).toEqual([true]);
   });
 });
