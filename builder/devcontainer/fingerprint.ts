@@ -149,7 +149,7 @@ export function decideRecreate(input: {
       record: current,
       messages: [{
         level: 'info',
-        text: 'The recorded fingerprint of the dev container configuration has an older format (the builder was upgraded): '
+        text: `The recorded fingerprint of the dev container configuration has ${typeof previous === 'string' || previous.format < FINGERPRINT_FORMAT ? 'an older format (the builder was upgraded)' : 'a newer format (the builder was downgraded)'}: `
           + 'the existing dev container is kept and the current configuration\'s fingerprint recorded. '
           + 'If you changed .devcontainer/ since the container was created, restart with the rebuild parameter.',
       }],
