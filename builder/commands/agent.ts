@@ -96,7 +96,7 @@ interface Target {
 async function ensureRunning(ctx: CommandContext): Promise<Target> {
   const { config, log, signal } = ctx;
   const env = config.dockerHost ? { DOCKER_HOST: config.dockerHost } : undefined;
-  const state: BuilderState | undefined = await readState(config.stateDir);
+  const state: BuilderState | undefined = await readState(config.stateDir, config.workspaceFolder);
   const label = idLabelFor(config.workspaceFolder);
   const ids = (await run(log, 'docker', ['ps', '-aq', '--filter', `label=${label}`], { env, signal, timeoutMs: 60_000, onLine: 'quiet' })).stdout.split('\n').filter(Boolean);
   if (ids.length === 0) {

@@ -1,15 +1,21 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { isStoredFingerprint, type StoredFingerprint } from '../devcontainer/fingerprint.js';
 
 /**
  * What `up` leaves on the workspaces volume for the next start and for
- * `agent` (`<stateDir>/state.json`, docs/architecture.md).
+ * `agent`, one file per workspace folder ({@link stateFile},
+ * docs/architecture.md), so switching repositories keeps each one's record.
  */
 export interface BuilderState {
   readonly version: 1;
   readonly workspaceFolder: string;
-  /** Fingerprint of the configuration the container was built from; absent for a recovery container. */
-  readonly fingerprint?: string;
+  /**
+   * Fingerprints of what the container was made from; absent for a recovery
+   * container. A string is the single fingerprint of builders before format 2.
+   */
+  readonly fingerprint?: StoredFingerprint;
   readonly containerId: string;
   readonly remoteUser: string;
   readonly remoteWorkspaceFolder: string;
@@ -23,27 +29,70 @@ export interface BuilderState {
   readonly timings?: Readonly<Record<string, number>>;
 }
 
-/** The state file's path. */
-export function stateFile(stateDir: string): string {
+/**
+ * The state file of a workspace folder:
+ * `<stateDir>/workspaces/<folder name>-<hash of the full path>.json`. The
+ * name is for people; the hash keeps `/a/x` and `/b/x` apart.
+ */
+export function stateFile(stateDir: string, workspaceFolder: string): string {
+  const folder = path.resolve(workspaceFolder);
+  const hash = createHash('sha256').update(folder).digest('hex').slice(0, 16);
+  const name = path.basename(folder).replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 64) || 'root';
+  return path.join(stateDir, 'workspaces', `${name}-${hash}.json`);
+}
+
+/** The single state file of builders before per-folder state; it belongs to the folder it names. */
+export function legacyStateFile(stateDir: string): string {
   return path.join(stateDir, 'state.json');
 }
 
-/** Read the state; `undefined` when there is none or it is unreadable (then the builder starts afresh). */
-export async function readState(stateDir: string): Promise<BuilderState | undefined> {
+/**
+ * Read the state of a workspace folder; `undefined` when there is none or it
+ * is unreadable (then the builder keeps whatever container exists and
+ * records afresh). Falls back to the legacy `state.json` when that names the folder.
+ */
+export async function readState(stateDir: string, workspaceFolder: string): Promise<BuilderState | undefined> {
+  const own = await readStateFile(stateFile(stateDir, workspaceFolder), workspaceFolder);
+  if (own !== 'missing') return own;
+  const legacy = await readStateFile(legacyStateFile(stateDir), workspaceFolder);
+  return legacy === 'missing' ? undefined : legacy;
+}
+
+/**
+ * Write the state of `state.workspaceFolder` atomically (temporary file, then
+ * rename), so a crash never leaves half a file. A legacy `state.json` of the
+ * same folder is removed once its successor is written.
+ */
+export async function writeState(stateDir: string, state: BuilderState): Promise<void> {
+  const file = stateFile(stateDir, state.workspaceFolder);
+  await mkdir(path.dirname(file), { recursive: true });
+  const temporary = `${file}.${process.pid}.tmp`;
+  await writeFile(temporary, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o644 });
+  await rename(temporary, file);
+  if ((await readStateFile(legacyStateFile(stateDir), state.workspaceFolder)) !== 'missing') {
+    await unlink(legacyStateFile(stateDir)).catch(() => undefined);
+  }
+}
+
+/** A valid state of the folder, `undefined` for an unreadable file, 'missing' when there is none for this folder. */
+async function readStateFile(file: string, workspaceFolder: string): Promise<BuilderState | undefined | 'missing'> {
+  let text: string;
   try {
-    const value = JSON.parse(await readFile(stateFile(stateDir), 'utf8')) as Partial<BuilderState>;
+    text = await readFile(file, 'utf8');
+  } catch {
+    return 'missing';
+  }
+  try {
+    const value = JSON.parse(text) as Partial<BuilderState>;
     if (value.version !== 1 || typeof value.containerId !== 'string' || typeof value.workspaceFolder !== 'string') return undefined;
+    if (path.resolve(value.workspaceFolder) !== path.resolve(workspaceFolder)) return 'missing';
+    if (value.fingerprint !== undefined && !isStoredFingerprint(value.fingerprint)) {
+      // Unreadable fingerprint: like no record, the container is kept.
+      const { fingerprint: _dropped, ...rest } = value;
+      return rest as BuilderState;
+    }
     return value as BuilderState;
   } catch {
     return undefined;
   }
-}
-
-/** Write the state atomically (temporary file, then rename), so a crash never leaves half a file. */
-export async function writeState(stateDir: string, state: BuilderState): Promise<void> {
-  await mkdir(stateDir, { recursive: true });
-  const file = stateFile(stateDir);
-  const temporary = `${file}.${process.pid}.tmp`;
-  await writeFile(temporary, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o644 });
-  await rename(temporary, file);
 }

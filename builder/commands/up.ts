@@ -31,7 +31,7 @@ export async function upCommand(ctx: CommandContext): Promise<UpOutcome> {
   const { config, log, signal } = ctx;
   const started = performance.now();
   const timings: Record<string, number> = {};
-  const previous = await readState(config.stateDir);
+  const previous = await readState(config.stateDir, config.workspaceFolder);
 
   await waitForDocker({ log, dockerHost: config.dockerHost, timeoutMs: config.timeouts.dockerWaitMs, signal });
 

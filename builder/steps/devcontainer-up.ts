@@ -1,14 +1,13 @@
-import { readdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { DevcontainerUpError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { run } from '../process.js';
-import { readConfigurationArgs, runUserCommandsArgs, upArgs } from '../devcontainer/args.js';
+import { runUserCommandsArgs, upArgs } from '../devcontainer/args.js';
 import { parseBuildxDriver, planCache, type BuildxInfo, type CachePlan } from '../devcontainer/cache.js';
 import { describeFailure } from '../devcontainer/failure.js';
-import { buildInputsOf, fingerprintOf, type BuildInputFile } from '../devcontainer/fingerprint.js';
+import { decideRecreate, type Fingerprints, type StoredFingerprint } from '../devcontainer/fingerprint.js';
 import { runDevcontainerCli, type CliRun } from '../devcontainer/run-cli.js';
 import type { UpSuccess } from '../devcontainer/result.js';
+import { fingerprintWorkspace } from '../devcontainer/workspace-fingerprint.js';
 
 /** What `devcontainerUp` needs. */
 export interface DevcontainerUpOptions {
@@ -16,7 +15,7 @@ export interface DevcontainerUpOptions {
   /** The checkout, mounted at the same path in the Docker host. */
   readonly workspaceFolder: string;
   /** Fingerprint recorded by the last successful `up`. @default - none: the container is kept */
-  readonly previousFingerprint?: string;
+  readonly previousFingerprint?: StoredFingerprint;
   /** `DEVCONTAINER_REBUILD`: replace the container even if nothing changed. */
   readonly rebuild: boolean;
   readonly cacheFrom: readonly string[];
@@ -36,7 +35,8 @@ export interface DevcontainerUpOptions {
 
 /** A running dev container, as `devcontainer up` reported it. */
 export interface DevcontainerUpResult extends UpSuccess {
-  readonly fingerprint: string;
+  /** What the running container is made from, to record for the next start. @default - unknown (devcontainer.json unreadable) */
+  readonly fingerprint?: Fingerprints;
   /** devcontainer.json's `name`. @default - none given */
   readonly name?: string;
   /** `--remove-existing-container` was passed. */
@@ -55,12 +55,12 @@ export interface DevcontainerUpResult extends UpSuccess {
 export async function devcontainerUp(options: DevcontainerUpOptions): Promise<DevcontainerUpResult> {
   const { log } = options;
   const cli = { bin: options.devcontainerBin, dockerHost: options.dockerHost, signal: options.signal };
-  const { fingerprint, name, usesCompose } = await fingerprintWorkspace(options);
+  const { fingerprint: current, problem, name, usesCompose } = await fingerprintWorkspace(options.workspaceFolder);
   if (usesCompose) await ensureCompose(log, options.dockerHost, options.signal);
-  const changed = options.previousFingerprint !== undefined && options.previousFingerprint !== fingerprint;
-  const replaced = options.rebuild || changed;
-  if (options.rebuild) log.info('DEVCONTAINER_REBUILD is set: the dev container is recreated.');
-  else if (changed) log.info('The dev container configuration changed since the last build: the dev container is recreated.');
+  const decision = decideRecreate({ previous: options.previousFingerprint, current, problem, rebuild: options.rebuild });
+  for (const message of decision.messages) log[message.level](message.text);
+  const replaced = decision.recreate;
+  const fingerprint = decision.record;
 
   const cache = planCache({ cacheFrom: options.cacheFrom, cacheTo: options.cacheTo, buildx: await detectBuildx(log, options.dockerHost, options.signal) });
   log.info(cache.summary);
@@ -100,73 +100,6 @@ function ensureSuccess(command: string, cliRun: CliRun): UpSuccess {
   }
   const failure = describeFailure({ command, result, failedStep: cliRun.failedStep, exitCode });
   throw new DevcontainerUpError(failure.message, { lastLines: cliRun.lastLines });
-}
-
-/** Fingerprint the configuration the CLI resolves for the folder, plus what it builds from. */
-async function fingerprintWorkspace(options: DevcontainerUpOptions): Promise<{ fingerprint: string; name?: string; usesCompose: boolean }> {
-  const cliRun = await runDevcontainerCli(options.log, readConfigurationArgs(options.workspaceFolder), {
-    bin: options.devcontainerBin,
-    dockerHost: options.dockerHost,
-    signal: options.signal,
-    timeoutMs: 120_000,
-  });
-  const parsed = parseConfiguration(cliRun.stdout);
-  if (!parsed) {
-    throw new DevcontainerUpError(
-      `Could not read the dev container configuration in ${options.workspaceFolder}: add .devcontainer/devcontainer.json (or fix its syntax).`,
-      { lastLines: cliRun.lastLines },
-    );
-  }
-  const configFile = path.relative(options.workspaceFolder, parsed.configFilePath).split(path.sep).join('/');
-  const inputs = buildInputsOf(parsed.configuration, configFile);
-  const files: BuildInputFile[] = [];
-  for (const file of inputs.files) files.push({ path: file, content: await readOrEmpty(path.join(options.workspaceFolder, file)) });
-  for (const folder of inputs.folders) files.push(...(await readFolder(options.workspaceFolder, folder)));
-  const name = typeof parsed.configuration.name === 'string' ? parsed.configuration.name : undefined;
-  const usesCompose = parsed.configuration.dockerComposeFile !== undefined;
-  return { fingerprint: fingerprintOf(parsed.configuration, files), name, usesCompose };
-}
-
-function parseConfiguration(stdout: string): { configuration: Record<string, unknown>; configFilePath: string } | undefined {
-  for (const line of stdout.split('\n').reverse()) {
-    try {
-      const value = JSON.parse(line) as { configuration?: Record<string, unknown> & { configFilePath?: { fsPath?: string; path?: string } } };
-      const file = value.configuration?.configFilePath;
-      const filePath = file?.fsPath ?? file?.path;
-      if (value.configuration && filePath) return { configuration: value.configuration, configFilePath: filePath };
-    } catch {
-      // not the result line
-    }
-  }
-  return undefined;
-}
-
-async function readOrEmpty(file: string): Promise<Uint8Array> {
-  try {
-    return await readFile(file);
-  } catch {
-    return new Uint8Array();
-  }
-}
-
-// Local Features are small folders; the cap keeps a mistaken path (e.g. "../")
-// from hashing a whole tree.
-const MAX_FOLDER_FILES = 500;
-
-async function readFolder(root: string, folder: string): Promise<BuildInputFile[]> {
-  const files: BuildInputFile[] = [];
-  let entries: string[];
-  try {
-    entries = (await readdir(path.join(root, folder), { recursive: true, withFileTypes: true }))
-      .filter((e) => e.isFile())
-      .map((e) => path.relative(root, path.join(e.parentPath, e.name)).split(path.sep).join('/'))
-      .sort()
-      .slice(0, MAX_FOLDER_FILES);
-  } catch {
-    return files;
-  }
-  for (const file of entries) files.push({ path: file, content: await readOrEmpty(path.join(root, file)) });
-  return files;
 }
 
 /**

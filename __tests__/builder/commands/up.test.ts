@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { upCommand } from '../../../builder/commands/up.js';
@@ -30,9 +30,9 @@ describe('upCommand with fake docker and devcontainer', () => {
     expect(order.indexOf('devcontainer run-user-commands')).toBeGreaterThan(order.indexOf('docker exec chown'));
     expect(calls.find((c) => c.args.includes('chown'))!.args).toEqual(['exec', '-u', 'root', expect.stringMatching(/^[0-9a-f]{64}$/), 'chown', '-R', '--', 'vscode:', '/workspaces/success']);
 
-    const state = await readState(path.join(world.workspaces, '.devcontainer-builder'));
+    const state = await readState(path.join(world.workspaces, '.devcontainer-builder'), world.folder);
     expect(state).toMatchObject({ containerId: outcome.state.containerId, remoteUser: 'vscode', remoteWorkspaceFolder: '/workspaces/success', fallback: false, ownedBy: 'vscode' });
-    expect(state?.fingerprint).toMatch(/^sha256:/);
+    expect(state?.fingerprint).toMatchObject({ format: 2, container: expect.stringMatching(/^sha256:/), lifecycle: expect.stringMatching(/^sha256:/) });
     expect(world.sink.texts.some((t) => t.startsWith('Timing: checkout '))).toBe(true);
     expect(world.sink.texts).toContain('Cache: no cache to read from; not writing one (DEVCONTAINER_CACHE_TO is not set).');
   });
@@ -52,7 +52,7 @@ describe('upCommand with fake docker and devcontainer', () => {
     expect(calls.some((c) => c.args[0] === 'run-user-commands')).toBe(false);
 
     const file = path.join(world.folder, '.devcontainer', 'devcontainer.json');
-    writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), postCreateCommand: 'npm ci' }));
+    writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), containerEnv: { A: '1' } }));
     world.script(SUCCESS_RULES);
     await upCommand(world.context('up'));
     expect(world.recordedCalls().find((c) => c.args[0] === 'up')!.args).toContain('--remove-existing-container');
@@ -97,7 +97,7 @@ describe('upCommand with fake docker and devcontainer', () => {
     const upError = error as DevcontainerUpError;
     expect(upError.message).toBe("The dev container's postCreateCommand failed: postCreateCommand from devcontainer.json failed.");
     expect(upError.lastLines).toContain('npm ERR! missing script: setup');
-    expect(await readState(path.join(world.workspaces, '.devcontainer-builder'))).toBeUndefined();
+    expect(await readState(path.join(world.workspaces, '.devcontainer-builder'), world.folder)).toBeUndefined();
   });
 
   it('fails naming the image build', async () => {
@@ -121,7 +121,7 @@ describe('upCommand with fake docker and devcontainer', () => {
       '--mount', `type=bind,source=${world.folder},target=/workspaces/sample`, 'debian:bookworm',
     ]));
     expect(world.sink.lines.some((l) => l.level === 'error' && l.text.includes('RECOVERY container (debian:bookworm)'))).toBe(true);
-    expect(await readState(path.join(world.workspaces, '.devcontainer-builder'))).toMatchObject({ containerId: 'fa11bac', fallback: true, remoteWorkspaceFolder: '/workspaces/sample' });
+    expect(await readState(path.join(world.workspaces, '.devcontainer-builder'), world.folder)).toMatchObject({ containerId: 'fa11bac', fallback: true, remoteWorkspaceFolder: '/workspaces/sample' });
 
     world.script(SUCCESS_RULES);
     await upCommand(world.context('up', { DEVCONTAINER_FALLBACK_IMAGE: 'debian:bookworm' }));
@@ -130,7 +130,10 @@ describe('upCommand with fake docker and devcontainer', () => {
 
   it('fails with a clear message when the repository has no dev container configuration', async () => {
     world = new World();
-    world.script([{ tool: 'devcontainer', args: ['read-configuration'], stderr: 'Dev container config not found.', exit: 1 }]);
+    world.script(SUCCESS_RULES);
+    await upCommand(world.context('up'));
+    rmSync(path.join(world.folder, '.devcontainer'), { recursive: true });
+    world.script(SUCCESS_RULES);
     const error = (await upCommand(world.context('up')).catch((e: unknown) => e)) as DevcontainerUpError;
     expect(error).toBeInstanceOf(DevcontainerUpError);
     expect(error.message).toContain('add .devcontainer/devcontainer.json');

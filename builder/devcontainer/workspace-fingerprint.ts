@@ -1,0 +1,71 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { DevcontainerJsonSyntaxError, readDevcontainerConfig } from './config-file.js';
+import { buildInputsOf, fingerprintsOf, type BuildInputFile, type Fingerprints } from './fingerprint.js';
+
+/** A workspace's devcontainer.json and the fingerprints of what its dev container is made from. */
+export interface WorkspaceFingerprint {
+  /** @default - devcontainer.json has a syntax error: see `problem` */
+  readonly fingerprint?: Fingerprints;
+  /** Why there is no fingerprint: the syntax error, naming file, line and column. */
+  readonly problem?: string;
+  /** devcontainer.json's `name`. @default - none given */
+  readonly name?: string;
+  /** The configuration uses Docker Compose (`dockerComposeFile`). */
+  readonly usesCompose: boolean;
+  /** devcontainer.json, relative to the workspace folder. */
+  readonly configFile: string;
+}
+
+/**
+ * Read the workspace's devcontainer.json (no CLI run, no Docker) and the
+ * files it builds from, and fingerprint them. Throws a `DevcontainerUpError`
+ * when there is no devcontainer.json or it is not an object (the CLI fails
+ * on both too). A syntax error is returned as `problem` instead: the CLI
+ * reads the file leniently (devcontainers/cli src/spec-node/configContainer.ts
+ * calls `jsonc.parse` without collecting errors) and may well start the
+ * existing container, so it must not be a reason to replace it.
+ */
+export async function fingerprintWorkspace(workspaceFolder: string): Promise<WorkspaceFingerprint> {
+  let read: Awaited<ReturnType<typeof readDevcontainerConfig>>;
+  try {
+    read = await readDevcontainerConfig(workspaceFolder);
+  } catch (error) {
+    if (!(error instanceof DevcontainerJsonSyntaxError)) throw error;
+    return { problem: error.message, usesCompose: false, configFile: path.relative(workspaceFolder, error.file).split(path.sep).join('/') };
+  }
+  const inputs = buildInputsOf(read.config, read.configFile);
+  const files: BuildInputFile[] = [];
+  for (const file of inputs.files) files.push({ path: file, content: await readOrEmpty(path.join(workspaceFolder, file)) });
+  for (const folder of inputs.folders) files.push(...(await readFolder(workspaceFolder, folder)));
+  return { fingerprint: fingerprintsOf(read.config, files), name: read.name, usesCompose: read.usesCompose, configFile: read.configFile };
+}
+
+// A missing build file hashes as empty: the CLI reports it when it builds.
+async function readOrEmpty(file: string): Promise<Uint8Array> {
+  try {
+    return await readFile(file);
+  } catch {
+    return new Uint8Array();
+  }
+}
+
+// Local Features are small folders; the cap keeps a mistaken path (e.g. "../")
+// from hashing a whole tree.
+const MAX_FOLDER_FILES = 500;
+
+async function readFolder(root: string, folder: string): Promise<BuildInputFile[]> {
+  const files: BuildInputFile[] = [];
+  let entries: string[];
+  try {
+    entries = (await readdir(path.join(root, folder), { recursive: true, withFileTypes: true }))
+      .filter((e) => e.isFile())
+      .map((e) => path.relative(root, path.join(e.parentPath, e.name)).split(path.sep).join('/'))
+      .sort()
+      .slice(0, MAX_FOLDER_FILES);
+  } catch {
+    return files;
+  }
+  for (const file of entries) files.push({ path: file, content: await readOrEmpty(path.join(root, file)) });
+  return files;
+}
