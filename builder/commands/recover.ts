@@ -14,6 +14,8 @@ export interface FailureContext {
   readonly previous: BuilderState | undefined;
   readonly timings: Record<string, number>;
   readonly started: number;
+  /** Fingerprint of the configuration this run's `up` created a container from. @default - none succeeded */
+  readonly fingerprint?: string;
   /** The container whose checkout this run already gave to `owner`. */
   readonly chowned?: { readonly containerId: string; readonly owner: string };
 }
@@ -96,7 +98,8 @@ async function keepContainer(ctx: CommandContext, error: DevcontainerUpError, ke
     version: 1,
     workspaceFolder: config.workspaceFolder,
     built,
-    fingerprint: previous ? previous.fingerprint : error instanceof DevcontainerStepError ? error.fingerprint : undefined,
+    // What the kept container was built from: the next start compares with it.
+    fingerprint: previous ? previous.fingerprint : (error instanceof DevcontainerStepError ? error.fingerprint : undefined) ?? at.fingerprint,
     containerId: kept.id,
     remoteUser,
     remoteWorkspaceFolder,

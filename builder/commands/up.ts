@@ -47,6 +47,7 @@ export async function upCommand(ctx: CommandContext): Promise<UpOutcome> {
   timings.checkout = checkedOut.ms;
 
   let chowned: { containerId: string; owner: string } | undefined;
+  let fingerprint: string | undefined;
   try {
     const common = { log, workspaceFolder: config.workspaceFolder, dockerHost: config.dockerHost, timeoutMs: config.timeouts.upMs, signal, devcontainerBin: ctx.devcontainerBin };
     if (previous?.fallback) log.info('The last start ended in the recovery container: trying the dev container again.');
@@ -72,6 +73,7 @@ export async function upCommand(ctx: CommandContext): Promise<UpOutcome> {
       cacheTo: config.cacheTo,
       skipPostCreate: mayNeedChown,
     }));
+    fingerprint = up.value.fingerprint;
     timings.build = up.value.timings.buildMs;
     timings.start = up.value.timings.startMs;
     timings.lifecycle = up.value.timings.lifecycleMs;
@@ -118,7 +120,7 @@ export async function upCommand(ctx: CommandContext): Promise<UpOutcome> {
     return { state, fallback: false, timings };
   } catch (error) {
     if (signal.aborted || !(error instanceof DevcontainerUpError)) throw error;
-    const recovered = await recoverFromFailure(ctx, error, { previous, timings, started, chowned });
+    const recovered = await recoverFromFailure(ctx, error, { previous, timings, started, chowned, fingerprint });
     const { containerId } = recovered.state;
     if (recovered.fallback) log.warn(`Recovery container ${containerId.slice(0, 12)} is running. Timing: ${summary(timings)}`);
     else log.warn(`The dev container ${containerId.slice(0, 12)} runs with the last working setup (see above). Timing: ${summary(timings)}`);
