@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { DevcontainerUpError } from '../errors.js';
 import { formatDuration } from '../log/logger.js';
+import { ProcessError } from '../process.js';
 import { checkout } from '../steps/checkout.js';
 import { devcontainerUp, runLifecycleCommands } from '../steps/devcontainer-up.js';
 import { removeRecoveryContainers } from '../steps/dev-containers.js';
@@ -119,8 +120,14 @@ export async function upCommand(ctx: CommandContext): Promise<UpOutcome> {
     log.info(`The dev container ${up.value.containerId.slice(0, 12)} is ready (user ${owner}, folder ${up.value.remoteWorkspaceFolder}).`);
     return { state, fallback: false, timings };
   } catch (error) {
-    if (signal.aborted || !(error instanceof DevcontainerUpError)) throw error;
-    const recovered = await recoverFromFailure(ctx, error, { previous, timings, started, chowned, fingerprint });
+    if (signal.aborted) throw error;
+    // Whatever failed here (also a CLI run that timed out) must not cost the
+    // user the container they have.
+    const failure = error instanceof DevcontainerUpError ? error : new DevcontainerUpError(
+      `The dev container step failed: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error, lastLines: error instanceof ProcessError ? error.tail : [] },
+    );
+    const recovered = await recoverFromFailure(ctx, failure, { previous, timings, started, chowned, fingerprint });
     const { containerId } = recovered.state;
     if (recovered.fallback) log.warn(`Recovery container ${containerId.slice(0, 12)} is running. Timing: ${summary(timings)}`);
     else log.warn(`The dev container ${containerId.slice(0, 12)} runs with the last working setup (see above). Timing: ${summary(timings)}`);

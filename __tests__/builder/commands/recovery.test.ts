@@ -83,6 +83,18 @@ describe('issue 10: up never loses a working dev container', () => {
     expect(errors()).toContain('  | E: Unable to locate package nope');
   });
 
+  it('issue 10.1: a build that times out keeps the running container as well', async () => {
+    world = new World();
+    world.containers([world.container(RECORDED_ID, { mountedAt: '/workspaces/success' })]);
+    world.script(SUCCESS_RULES);
+    await upCommand(world.context('up'));
+    world.script([{ tool: 'devcontainer', args: ['build'], stderr: 'Step 3/9 : RUN make world', sleepMs: 5000 }]);
+    const outcome = await upCommand(world.context('up', { DEVCONTAINER_REBUILD: 'true', DEVCONTAINER_UP_TIMEOUT_SECONDS: '1' }));
+    expect(outcome).toMatchObject({ fallback: false, degraded: true, state: { containerId: RECORDED_ID } });
+    expect(world.recordedCalls().some((c) => c.args[0] === 'up' || c.args[0] === 'rm')).toBe(false);
+    expect(errors().some((t) => t.startsWith('The dev container could not be built or started: The dev container step failed:'))).toBe(true);
+  });
+
   it('issue 10.1: a first creation whose postCreateCommand failed keeps the new container, with the CLI\'s remoteUser from its metadata label', async () => {
     world = new World();
     world.containers([world.container(RECORDED_ID, {
