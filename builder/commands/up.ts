@@ -130,7 +130,7 @@ export async function upCommand(ctx: CommandContext): Promise<UpOutcome> {
     const recovered = await recoverFromFailure(ctx, failure, { previous, timings, started, chowned, fingerprint });
     const { containerId } = recovered.state;
     if (recovered.fallback) log.warn(`Recovery container ${containerId.slice(0, 12)} is running. Timing: ${summary(timings)}`);
-    else log.warn(`The dev container ${containerId.slice(0, 12)} runs with the last working setup (see above). Timing: ${summary(timings)}`);
+    else log.warn(`The workspace runs the dev container ${containerId.slice(0, 12)} as it is, without the failed step (see above). Timing: ${summary(timings)}`);
     return { state: recovered.state, fallback: recovered.fallback, degraded: recovered.degraded, timings };
   }
 }
