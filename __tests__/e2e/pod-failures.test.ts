@@ -13,6 +13,7 @@ import {
   expectBuilderFailure,
   devContainerId,
   fixtureFiles,
+  inDevContainer,
   runCleanups,
   secretsIn,
   setUpEnv,
@@ -68,6 +69,34 @@ describeDocker('scenarios 7 and 8: build, lifecycle and checkout failures', () =
     // The one labelled container is the dev container itself, not a recovery container.
     const id = await devContainerId(pod, folder);
     expect((await dind(pod, ['inspect', '--format', '{{index .Config.Labels "devcontainer-builder.fallback"}}', id])).stdout.trim()).toBe('');
+    await pod.destroy();
+  });
+
+  it('7c. issue 10.1: a restart whose postStartCommand now fails keeps the same container, says why, and the agent connects', async () => {
+    const folder = '/workspaces/poststart';
+    // The postStartCommand fails once the checkout has a file the user made:
+    // a plain restart (same configuration), as seen on the pod.
+    const config = { name: 'e2e-poststart', image: DEV_BASE_IMAGE, postStartCommand: `if [ -e ${folder}/break-poststart ]; then echo e2e-poststart-last-words; exit 7; fi` };
+    const repo = await env.git.createRepo('poststart', { files: { '.devcontainer/devcontainer.json': JSON.stringify(config, null, 2), 'README.md': 'poststart\n' } });
+    let reportsBefore = env.coder.reports.length;
+    const pod = workspacePod(env, { name: 'poststart', repo });
+    await pod.start();
+    await waitForReports(env.coder, reportsBefore);
+    const id = await devContainerId(pod, folder);
+    expect((await inDevContainer(pod, folder, ['sh', '-c', `echo precious > ${folder}/break-poststart`])).exitCode).toBe(0);
+
+    const before = coderLog(env.coder).length;
+    reportsBefore = env.coder.reports.length;
+    await pod.stop();
+    await pod.start();
+    const report = await waitForReports(env.coder, reportsBefore);
+    expect(report['cwd']).toBe(folder);
+    expect(await devContainerId(pod, folder)).toBe(id);
+    expect((await inDevContainer(pod, folder, ['cat', `${folder}/break-poststart`])).stdout.trim()).toBe('precious');
+    const errors = env.coder.logsFor(BUILDER_LOG_SOURCE).slice(before).filter((l) => l.level === 'error').map((l) => l.output).join('\n');
+    expect(errors).toMatch(/postStartCommand failed/);
+    expect(errors).toMatch(/\| .*e2e-poststart-last-words/);
+    expect(errors).toContain(`The workspace runs the PREVIOUS dev container ${id.slice(0, 12)} instead; nothing was removed.`);
     await pod.destroy();
   });
 
