@@ -1,15 +1,19 @@
 // Scenarios 7, 8 and 10 (413) of issue 4: failures must be named in the
 // Coder log with their last lines, a fallback image must still let the agent
-// connect, a wrong token must never show up anywhere, and a full Coder log
-// must not stop the build.
+// connect when there is no dev container, a dev container that exists is kept
+// and used (issue 10.1), a wrong token must never show up anywhere, and a
+// full Coder log must not stop the build.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeDocker } from '../support/docker.js';
 import {
+  BUILDER_LOG_SOURCE,
   DEV_BASE_IMAGE,
   coderLog,
+  dind,
   expectBuilderFailure,
   devContainerId,
   fixtureFiles,
+  inDevContainer,
   runCleanups,
   secretsIn,
   setUpEnv,
@@ -39,26 +43,60 @@ describeDocker('scenarios 7 and 8: build, lifecycle and checkout failures', () =
     const coder = coderLog(env.coder).join('\n');
     expect(coder).toMatch(/could not be built/);
     expect(coder).toMatch(/\| .*e2e-build-last-words: about to fail/);
-    expect(coder).toMatch(/RECOVERY container/);
+    expect(coder).toMatch(/There is no dev container: starting the RECOVERY container/);
     // The recovery container is what the builder labels as the workspace's container.
-    await devContainerId(pod, folder);
+    const id = await devContainerId(pod, folder);
+    expect((await dind(pod, ['inspect', '--format', '{{index .Config.Labels "devcontainer-builder.fallback"}}', id])).stdout.trim()).toBe('true');
     expect(secretsIn([coder, await pod.logs('devcontainer-builder')].join('\n'), [env.coder.token, env.git.token])).toEqual([]);
     await pod.destroy();
   });
 
-  it('7b. postCreateCommand exiting 42 fails the init container, naming the step and its last lines', async () => {
+  it('7b. postCreateCommand exiting 42 keeps the new dev container, says why loudly with its last lines, and the agent connects to it', async () => {
+    const folder = '/workspaces/failing-postcreate';
     const repo = await env.git.createRepo('failing-postcreate', { files: await fixtureFiles('failing-postcreate') });
     const before = coderLog(env.coder).length;
+    const reportsBefore = env.coder.reports.length;
     const pod = workspacePod(env, { name: 'failpost', repo });
-    const error = await pod.start().catch((e: unknown) => e);
-    const failure = expectBuilderFailure(error, 1);
-    const coder = coderLog(env.coder).slice(before).join('\n');
-    for (const text of [coder, failure.logs]) {
-      expect(text).toMatch(/✘ up failed in step "[^"]+"/);
-      expect(text).toMatch(/postCreateCommand/);
-      expect(text).toMatch(/42/);
-      expect(text).toMatch(/\| .*e2e-postcreate-last-words/);
-    }
+    await pod.start();
+    const report = await waitForReports(env.coder, reportsBefore);
+    expect(report['cwd']).toBe(folder);
+
+    const errors = env.coder.logsFor(BUILDER_LOG_SOURCE).slice(before).filter((l) => l.level === 'error').map((l) => l.output).join('\n');
+    expect(errors).toMatch(/The dev container could not be set up: The dev container's postCreateCommand failed/);
+    expect(errors).toMatch(/\| .*e2e-postcreate-last-words/);
+    expect(errors).toMatch(/42/);
+    expect(errors).toMatch(/The workspace runs the dev container [0-9a-f]{12} as far as it got instead; nothing was removed\./);
+    // The one labelled container is the dev container itself, not a recovery container.
+    const id = await devContainerId(pod, folder);
+    expect((await dind(pod, ['inspect', '--format', '{{index .Config.Labels "devcontainer-builder.fallback"}}', id])).stdout.trim()).toBe('');
+    await pod.destroy();
+  });
+
+  it('7c. issue 10.1: a restart whose postStartCommand now fails keeps the same container, says why, and the agent connects', async () => {
+    const folder = '/workspaces/poststart';
+    // The postStartCommand fails once the checkout has a file the user made:
+    // a plain restart (same configuration), as seen on the pod.
+    const config = { name: 'e2e-poststart', image: DEV_BASE_IMAGE, postStartCommand: `if [ -e ${folder}/break-poststart ]; then echo e2e-poststart-last-words; exit 7; fi` };
+    const repo = await env.git.createRepo('poststart', { files: { '.devcontainer/devcontainer.json': JSON.stringify(config, null, 2), 'README.md': 'poststart\n' } });
+    let reportsBefore = env.coder.reports.length;
+    const pod = workspacePod(env, { name: 'poststart', repo });
+    await pod.start();
+    await waitForReports(env.coder, reportsBefore);
+    const id = await devContainerId(pod, folder);
+    expect((await inDevContainer(pod, folder, ['sh', '-c', `echo precious > ${folder}/break-poststart`])).exitCode).toBe(0);
+
+    const before = coderLog(env.coder).length;
+    reportsBefore = env.coder.reports.length;
+    await pod.stop();
+    await pod.start();
+    const report = await waitForReports(env.coder, reportsBefore);
+    expect(report['cwd']).toBe(folder);
+    expect(await devContainerId(pod, folder)).toBe(id);
+    expect((await inDevContainer(pod, folder, ['cat', `${folder}/break-poststart`])).stdout.trim()).toBe('precious');
+    const errors = env.coder.logsFor(BUILDER_LOG_SOURCE).slice(before).filter((l) => l.level === 'error').map((l) => l.output).join('\n');
+    expect(errors).toMatch(/postStartCommand failed/);
+    expect(errors).toMatch(/\| .*e2e-poststart-last-words/);
+    expect(errors).toContain(`The workspace runs the PREVIOUS dev container ${id.slice(0, 12)} instead; nothing was removed.`);
     await pod.destroy();
   });
 

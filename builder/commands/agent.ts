@@ -5,6 +5,7 @@ import { run } from '../process.js';
 import { idLabelFor, upArgs } from '../devcontainer/args.js';
 import { describeFailure } from '../devcontainer/failure.js';
 import { runDevcontainerCli } from '../devcontainer/run-cli.js';
+import { tracksLockfile } from '../steps/lockfile.js';
 import { startAgent, stopLeftoverAgent, type AgentExit, type RunningAgent } from '../steps/start-agent.js';
 import { waitForDocker } from '../steps/wait-for-docker.js';
 import type { CommandContext } from './context.js';
@@ -44,7 +45,8 @@ export async function agentCommand(ctx: CommandContext, policy: AgentPolicy = {}
     while (!signal.aborted) {
       const target = await ensureRunning(ctx);
       containerId = target.containerId;
-      if (!target.fallback && failures === 2) log.warn('Starting the agent with plain docker exec (without the userEnvProbe environment) after two failed starts.');
+      if (target.plainExec && failures === 0) log.warn(`Starting the agent with plain docker exec: ${target.plainExec}`);
+      if (!target.plainExec && failures === 2) log.warn('Starting the agent with plain docker exec (without the userEnvProbe environment) after two failed starts.');
       const agentStarted = performance.now();
       agent = await startAgent({
         log,
@@ -58,7 +60,7 @@ export async function agentCommand(ctx: CommandContext, policy: AgentPolicy = {}
         // After two quick deaths, a broken devcontainer.json (edited in the
         // workspace) may be what stops `devcontainer exec`: use plain docker
         // exec so the user can still connect and fix it.
-        viaDevcontainer: !target.fallback && failures < 2,
+        viaDevcontainer: !target.plainExec && failures < 2,
         dockerHost: config.dockerHost,
         devcontainerBin: ctx.devcontainerBin,
         outputLog: ctx.consoleLog,
@@ -89,7 +91,8 @@ interface Target {
   readonly containerId: string;
   readonly remoteUser: string;
   readonly remoteWorkspaceFolder: string;
-  readonly fallback: boolean;
+  /** Why `devcontainer exec` cannot reach the container (start with plain `docker exec`). @default - it can */
+  readonly plainExec?: string;
 }
 
 /** Find the dev container by its id label and make sure it runs. */
@@ -104,22 +107,37 @@ async function ensureRunning(ctx: CommandContext): Promise<Target> {
   }
   const containerId = ids.find((id) => state?.containerId.startsWith(id)) ?? ids[0]!;
   const running = (await run(log, 'docker', ['inspect', '--format', '{{.State.Running}}', containerId], { env, signal, timeoutMs: 60_000, onLine: 'quiet' })).stdout.trim() === 'true';
-  const fallback = state?.fallback === true;
-  if (fallback) {
-    if (!running) await run(log, 'docker', ['start', containerId], { env, signal, timeoutMs: 120_000 });
-    return { containerId, remoteUser: state?.remoteUser ?? 'root', remoteWorkspaceFolder: state?.remoteWorkspaceFolder ?? config.workspaceFolder, fallback };
+  const start = () => run(log, 'docker', ['start', containerId], { env, signal, timeoutMs: 120_000 });
+  const recorded = { containerId, remoteUser: state?.remoteUser ?? 'root', remoteWorkspaceFolder: state?.remoteWorkspaceFolder ?? config.workspaceFolder };
+  // Neither a recovery container nor a kept container whose devcontainer.json
+  // cannot be read is reachable with the CLI: plain docker start and exec.
+  const plainExec = state?.fallback === true
+    ? 'the recovery container has no usable dev container configuration.'
+    : state?.degraded?.kind === 'configuration' ? 'devcontainer.json cannot be read (see the log of the last start).' : undefined;
+  if (plainExec) {
+    if (!running) await start();
+    return { ...recorded, plainExec };
   }
-  if (running && state) return { containerId, remoteUser: state.remoteUser, remoteWorkspaceFolder: state.remoteWorkspaceFolder, fallback };
+  if (running && state) return recorded;
 
   // `devcontainer up` on an existing container starts it and runs the
-  // start-time lifecycle commands (postStartCommand); it also tells us the user.
+  // start-time lifecycle commands (postStartCommand); it also tells us the
+  // user. `--expect-existing-container` and no `--remove-existing-container`:
+  // it may only start the container, never create or replace one.
   if (!running) log.info('The dev container is stopped (the Docker host restarted?): starting it again.');
-  const up = await runDevcontainerCli(log, upArgs({ workspaceFolder: config.workspaceFolder }), { bin: ctx.devcontainerBin, dockerHost: config.dockerHost, signal, timeoutMs: config.timeouts.upMs });
-  if (up.result?.outcome !== 'success') {
-    const failure = describeFailure({ command: 'up', result: up.result, failedStep: up.failedStep, exitCode: up.exitCode });
-    throw new AgentError(`Could not start the dev container: ${failure.message}`, { lastLines: up.lastLines });
+  const noLockfile = !(await tracksLockfile(log, config.workspaceFolder, signal));
+  const up = await runDevcontainerCli(log, upArgs({ workspaceFolder: config.workspaceFolder, expectExisting: true, noLockfile }), { bin: ctx.devcontainerBin, dockerHost: config.dockerHost, signal, timeoutMs: config.timeouts.upMs });
+  if (up.result?.outcome === 'success') {
+    return { containerId: up.result.containerId, remoteUser: up.result.remoteUser, remoteWorkspaceFolder: up.result.remoteWorkspaceFolder };
   }
-  return { containerId: up.result.containerId, remoteUser: up.result.remoteUser, remoteWorkspaceFolder: up.result.remoteWorkspaceFolder, fallback };
+  const failure = describeFailure({ command: 'up', result: up.result, failedStep: up.failedStep, exitCode: up.exitCode });
+  if (!state) throw new AgentError(`Could not start the dev container: ${failure.message}`, { lastLines: up.lastLines });
+  // Keep the user able to connect and fix it: start the container as it is.
+  log.error(`Could not start the dev container with its configuration: ${failure.message}`);
+  for (const line of up.lastLines.slice(-10)) log.error(`  | ${line}`);
+  const stillRunning = (await run(log, 'docker', ['inspect', '--format', '{{.State.Running}}', containerId], { env, signal, timeoutMs: 60_000, onLine: 'quiet' })).stdout.trim() === 'true';
+  if (!stillRunning) await start();
+  return { ...recorded, plainExec: 'the dev container did not start with its configuration; fix .devcontainer/ from inside the workspace.' };
 }
 
 async function untilExitOrAbort(agent: RunningAgent, signal: AbortSignal): Promise<'aborted' | AgentExit> {

@@ -27,6 +27,13 @@ export interface BuilderState {
   /** When the dev container's image was last built here, as the Coder UI shows it. */
   readonly built?: string;
   readonly timings?: Readonly<Record<string, number>>;
+  /**
+   * The last `up` failed and the workspace runs the container that existed
+   * (or was created before the failure) instead. `kind` `configuration`:
+   * devcontainer.json could not be read, so `agent` uses plain `docker exec`.
+   * @default - not degraded
+   */
+  readonly degraded?: { readonly reason: string; readonly at: string; readonly kind?: 'configuration' | 'build' | 'up' | 'lifecycle' };
 }
 
 /**

@@ -1,15 +1,19 @@
 import path from 'node:path';
-import { isBuilderError } from '../errors.js';
+import { DevcontainerUpError } from '../errors.js';
 import { formatDuration } from '../log/logger.js';
+import type { Fingerprints } from '../devcontainer/fingerprint.js';
+import { ProcessError } from '../process.js';
 import { checkout } from '../steps/checkout.js';
 import { devcontainerUp, runLifecycleCommands } from '../steps/devcontainer-up.js';
-import { startFallbackContainer } from '../steps/fallback-container.js';
+import { removeRecoveryContainers } from '../steps/dev-containers.js';
 import { installExtensions } from '../steps/install-extensions.js';
+import { tracksLockfile } from '../steps/lockfile.js';
 import { fixOwnership } from '../steps/ownership.js';
 import { pushCacheImage } from '../steps/push-cache.js';
 import { describeBuild, recordContainerInfo } from '../steps/record-info.js';
 import { waitForDocker } from '../steps/wait-for-docker.js';
 import type { CommandContext } from './context.js';
+import { recoverFromFailure } from './recover.js';
 import { readState, writeState, type BuilderState } from './state.js';
 
 /** What `up` achieved. */
@@ -17,6 +21,8 @@ export interface UpOutcome {
   readonly state: BuilderState;
   /** The recovery container runs instead of the dev container. */
   readonly fallback: boolean;
+  /** The dev container step failed and the existing dev container was kept (`state.degraded` says why). */
+  readonly degraded?: boolean;
   readonly timings: Readonly<Record<string, number>>;
 }
 
@@ -24,8 +30,9 @@ export interface UpOutcome {
  * `devcontainer-builder up`: wait for Docker, check out the repository,
  * build and start the dev container, give the checkout to its user, run the
  * lifecycle commands, and record the result for the next start and for
- * `agent`. With `DEVCONTAINER_FALLBACK_IMAGE`, a failed build or lifecycle
- * command leaves a recovery container instead of failing.
+ * `agent`. When that fails, an existing dev container is kept and started
+ * (never removed); only without one does `DEVCONTAINER_FALLBACK_IMAGE`
+ * start a recovery container instead of failing.
  */
 export async function upCommand(ctx: CommandContext): Promise<UpOutcome> {
   const { config, log, signal } = ctx;
@@ -41,9 +48,17 @@ export async function upCommand(ctx: CommandContext): Promise<UpOutcome> {
   }));
   timings.checkout = checkedOut.ms;
 
+  let chowned: { containerId: string; owner: string } | undefined;
+  let fingerprint: Fingerprints | undefined;
   try {
     const common = { log, workspaceFolder: config.workspaceFolder, dockerHost: config.dockerHost, timeoutMs: config.timeouts.upMs, signal, devcontainerBin: ctx.devcontainerBin };
     if (previous?.fallback) log.info('The last start ended in the recovery container: trying the dev container again.');
+    if (previous?.degraded) log.warn(`The last start kept the previous dev container (${previous.degraded.reason}): trying the configuration again.`);
+    // The CLI finds its container by the id label, which a recovery container
+    // also carries: remove those (and only those) so it is never taken for the dev container.
+    await removeRecoveryContainers({ log, workspaceFolder: config.workspaceFolder, dockerHost: config.dockerHost, signal });
+    // Since CLI 0.87 `up` writes devcontainer-lock.json into the checkout: not unless the repository tracks one.
+    const noLockfile = !(await tracksLockfile(log, config.workspaceFolder, signal));
     // Lifecycle commands run as the remote user and must find the checkout
     // theirs. When it may not be (fresh clone, new or replaced container),
     // `up` stops before them, the checkout is chowned, then they run; on a
@@ -52,19 +67,23 @@ export async function upCommand(ctx: CommandContext): Promise<UpOutcome> {
     const up = await log.time('Dev container', () => devcontainerUp({
       ...common,
       previousFingerprint: previous?.fingerprint,
-      // A recovery container carries the same id label: never reuse it as the dev container.
+      // After a recovery container the dev container (if any) is of unknown
+      // configuration: rebuild it, replacing it only once the build succeeded.
       rebuild: config.rebuild || previous?.fallback === true,
+      noLockfile,
       cacheFrom: config.cacheFrom,
       cacheTo: config.cacheTo,
       skipPostCreate: mayNeedChown,
     }));
+    fingerprint = up.value.fingerprint;
     timings.build = up.value.timings.buildMs;
     timings.start = up.value.timings.startMs;
     timings.lifecycle = up.value.timings.lifecycleMs;
 
     const owner = up.value.remoteUser;
     if (mayNeedChown || previous?.ownedBy !== owner) {
-      await fixOwnership({ log, containerId: up.value.containerId, remoteUser: owner, folder: up.value.remoteWorkspaceFolder, dockerHost: config.dockerHost, signal });
+      const fixed = await fixOwnership({ log, containerId: up.value.containerId, remoteUser: owner, folder: up.value.remoteWorkspaceFolder, dockerHost: config.dockerHost, signal });
+      if (fixed.changed) chowned = { containerId: up.value.containerId, owner };
     }
     if (mayNeedChown) {
       const lifecycle = await log.time('Lifecycle commands', () => runLifecycleCommands(common));
@@ -102,35 +121,19 @@ export async function upCommand(ctx: CommandContext): Promise<UpOutcome> {
     log.info(`The dev container ${up.value.containerId.slice(0, 12)} is ready (user ${owner}, folder ${up.value.remoteWorkspaceFolder}).`);
     return { state, fallback: false, timings };
   } catch (error) {
-    if (!config.fallbackImage || signal.aborted || !isBuilderError(error) || error.step !== 'devcontainer-up') throw error;
-    return startRecovery(ctx, error.message, error.lastLines, timings, started);
+    if (signal.aborted) throw error;
+    // Whatever failed here (also a CLI run that timed out) must not cost the
+    // user the container they have.
+    const failure = error instanceof DevcontainerUpError ? error : new DevcontainerUpError(
+      `The dev container step failed: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error, lastLines: error instanceof ProcessError ? error.tail : [] },
+    );
+    const recovered = await recoverFromFailure(ctx, failure, { previous, timings, started, chowned, fingerprint });
+    const { containerId } = recovered.state;
+    if (recovered.fallback) log.warn(`Recovery container ${containerId.slice(0, 12)} is running. Timing: ${summary(timings)}`);
+    else log.warn(`The workspace runs the dev container ${containerId.slice(0, 12)} as it is, without the failed step (see above). Timing: ${summary(timings)}`);
+    return { state: recovered.state, fallback: recovered.fallback, degraded: recovered.degraded, timings };
   }
-}
-
-async function startRecovery(ctx: CommandContext, reason: string, lastLines: readonly string[], timings: Record<string, number>, started: number): Promise<UpOutcome> {
-  const { config, log, signal } = ctx;
-  const banner = '!'.repeat(72);
-  log.error(banner);
-  log.error(`The dev container could not be built: ${reason}`);
-  for (const line of lastLines.slice(-15)) log.error(`  | ${line}`);
-  log.error(`Starting the RECOVERY container (${config.fallbackImage}) instead, with the workspace mounted,`);
-  log.error('so you can connect, fix .devcontainer/ and rebuild the workspace.');
-  log.error(banner);
-  const recovery = await startFallbackContainer({ log, image: config.fallbackImage!, workspaceFolder: config.workspaceFolder, dockerHost: config.dockerHost, signal });
-  timings.total = Math.round(performance.now() - started);
-  const state: BuilderState = {
-    version: 1,
-    workspaceFolder: config.workspaceFolder,
-    containerId: recovery.containerId,
-    remoteUser: recovery.remoteUser,
-    remoteWorkspaceFolder: recovery.remoteWorkspaceFolder,
-    fallback: true,
-    updatedAt: new Date().toISOString(),
-    timings,
-  };
-  await writeState(config.stateDir, state);
-  log.warn(`Recovery container ${recovery.containerId.slice(0, 12)} is running. Timing: ${summary(timings)}`);
-  return { state, fallback: true, timings };
 }
 
 /** `checkout 1.2 s, build 40.0 s, …` in pipeline order. */

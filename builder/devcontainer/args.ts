@@ -16,6 +16,17 @@ export interface UpArgsOptions {
   readonly removeExisting?: boolean;
   /** Pass `--skip-post-create`: lifecycle commands run later with `run-user-commands`. */
   readonly skipPostCreate?: boolean;
+  /**
+   * Pass `--expect-existing-container`: the CLI fails instead of building and
+   * creating a container when none has the id label (`agent` only starts).
+   */
+  readonly expectExisting?: boolean;
+  /**
+   * Pass `--no-lockfile`: since CLI 0.87 `up` and `build` write
+   * `devcontainer-lock.json` next to the configuration, a new file in the
+   * checkout, unless the repository already tracks one.
+   */
+  readonly noLockfile?: boolean;
 }
 
 /** Arguments of `devcontainer up`. */
@@ -32,21 +43,26 @@ export function upArgs(options: UpArgsOptions): string[] {
   for (const image of options.cache?.cacheFrom ?? []) args.push('--cache-from', image);
   if (options.cache?.cacheTo) args.push('--cache-to', options.cache.cacheTo);
   if (options.removeExisting) args.push('--remove-existing-container');
+  if (options.expectExisting) args.push('--expect-existing-container');
   if (options.skipPostCreate) args.push('--skip-post-create');
+  if (options.noLockfile) args.push('--no-lockfile');
+  return args;
+}
+
+/**
+ * Arguments of `devcontainer build`: the image `up` would build, with the
+ * same cache flags, so a later `up --remove-existing-container` finds its
+ * layers cached. `build` takes no `--id-label` (CLI 0.89.0 `build --help`).
+ */
+export function buildArgs(options: Omit<UpArgsOptions, 'removeExisting' | 'skipPostCreate' | 'expectExisting'>): string[] {
+  const args = ['build', '--workspace-folder', options.workspaceFolder, '--log-format', 'json'];
+  for (const image of options.cache?.cacheFrom ?? []) args.push('--cache-from', image);
+  if (options.cache?.cacheTo) args.push('--cache-to', options.cache.cacheTo);
+  if (options.noLockfile) args.push('--no-lockfile');
   return args;
 }
 
 /** Arguments of `devcontainer run-user-commands` for the builder's dev container. */
 export function runUserCommandsArgs(workspaceFolder: string): string[] {
   return ['run-user-commands', '--workspace-folder', workspaceFolder, '--id-label', idLabelFor(workspaceFolder), '--log-format', 'json'];
-}
-
-/** Arguments of `devcontainer read-configuration` for a workspace folder. */
-export function readConfigurationArgs(workspaceFolder: string): string[] {
-  return ['read-configuration', '--workspace-folder', workspaceFolder, '--id-label', idLabelFor(workspaceFolder), '--log-format', 'json'];
-}
-
-/** Arguments of `devcontainer exec` for the builder's dev container. */
-export function execArgs(workspaceFolder: string, command: readonly string[]): string[] {
-  return ['exec', '--workspace-folder', workspaceFolder, '--id-label', idLabelFor(workspaceFolder), '--log-format', 'json', ...command];
 }

@@ -1,7 +1,7 @@
 import { DevcontainerUpError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { run } from '../process.js';
-import { runUserCommandsArgs, upArgs } from '../devcontainer/args.js';
+import { buildArgs, runUserCommandsArgs, upArgs } from '../devcontainer/args.js';
 import { parseBuildxDriver, planCache, type BuildxInfo, type CachePlan } from '../devcontainer/cache.js';
 import { describeFailure } from '../devcontainer/failure.js';
 import { decideRecreate, type Fingerprints, type StoredFingerprint } from '../devcontainer/fingerprint.js';
@@ -29,8 +29,30 @@ export interface DevcontainerUpOptions {
    * @default false
    */
   readonly skipPostCreate?: boolean;
+  /** Pass `--no-lockfile` (the repository tracks no `devcontainer-lock.json`). @default false */
+  readonly noLockfile?: boolean;
   /** @default 'devcontainer' */
   readonly devcontainerBin?: string;
+}
+
+/** Which part of the dev container step failed. */
+export type UpFailureKind = 'configuration' | 'build' | 'up' | 'lifecycle';
+
+/**
+ * A failed dev container step, with what `up` needs to keep the previous
+ * container: whether the configuration could be read at all (then
+ * `devcontainer exec` cannot reach the container either) and the
+ * fingerprint of the configuration a container created in this run has.
+ */
+export class DevcontainerStepError extends DevcontainerUpError {
+  readonly kind: UpFailureKind;
+  readonly fingerprint?: Fingerprints;
+
+  constructor(kind: UpFailureKind, message: string, options: { cause?: unknown; lastLines?: readonly string[]; fingerprint?: Fingerprints } = {}) {
+    super(message, options);
+    this.kind = kind;
+    this.fingerprint = options.fingerprint;
+  }
 }
 
 /** A running dev container, as `devcontainer up` reported it. */
@@ -50,12 +72,19 @@ export interface DevcontainerUpResult extends UpSuccess {
 /**
  * Create (or reuse) and start the dev container with `devcontainer up`.
  * The CLI never applies a changed configuration to an existing container, so
- * the configuration's fingerprint decides `--remove-existing-container`.
+ * the configuration's fingerprint decides `--remove-existing-container`. The
+ * CLI removes the old container before it builds (devcontainers/cli
+ * src/spec-node/singleContainer.ts, findExistingContainer; dockerCompose.ts
+ * likewise), so a replacement is built with `devcontainer build` first: a
+ * failing build leaves the old container untouched.
  */
 export async function devcontainerUp(options: DevcontainerUpOptions): Promise<DevcontainerUpResult> {
   const { log } = options;
   const cli = { bin: options.devcontainerBin, dockerHost: options.dockerHost, signal: options.signal };
-  const { fingerprint: current, problem, name, usesCompose } = await fingerprintWorkspace(options.workspaceFolder);
+  const { fingerprint: current, problem, name, usesCompose } = await fingerprintWorkspace(options.workspaceFolder).catch((error: unknown) => {
+    if (!(error instanceof DevcontainerUpError)) throw error;
+    throw new DevcontainerStepError('configuration', error.message, { cause: error, lastLines: error.lastLines });
+  });
   if (usesCompose) await ensureCompose(log, options.dockerHost, options.signal);
   const decision = decideRecreate({ previous: options.previousFingerprint, current, problem, rebuild: options.rebuild });
   for (const message of decision.messages) log[message.level](message.text);
@@ -65,16 +94,26 @@ export async function devcontainerUp(options: DevcontainerUpOptions): Promise<De
   const cache = planCache({ cacheFrom: options.cacheFrom, cacheTo: options.cacheTo, buildx: await detectBuildx(log, options.dockerHost, options.signal) });
   log.info(cache.summary);
 
-  const up = await runDevcontainerCli(log, upArgs({ workspaceFolder: options.workspaceFolder, cache, removeExisting: replaced, skipPostCreate: options.skipPostCreate }), { ...cli, timeoutMs: options.timeoutMs });
-  const result = ensureSuccess('up', up);
+  let prebuildMs = 0;
+  let prebuilt = false;
+  if (replaced) {
+    log.info('Building the new image first: the current dev container is replaced only if the build succeeds.');
+    const build = await runDevcontainerCli(log, buildArgs({ workspaceFolder: options.workspaceFolder, cache, noLockfile: options.noLockfile }), { ...cli, timeoutMs: options.timeoutMs });
+    if (build.result?.outcome !== 'success') fail('build', 'build', build, fingerprint);
+    prebuildMs = build.durationMs;
+    prebuilt = build.timings.buildMs > 0;
+  }
+
+  const up = await runDevcontainerCli(log, upArgs({ workspaceFolder: options.workspaceFolder, cache, removeExisting: replaced, skipPostCreate: options.skipPostCreate, noLockfile: options.noLockfile }), { ...cli, timeoutMs: options.timeoutMs });
+  const result = ensureSuccess('up', up, fingerprint);
   return {
     ...result,
     fingerprint,
     name,
     replaced,
     cache,
-    built: up.timings.buildMs > 0,
-    timings: { ...up.timings, totalMs: up.durationMs },
+    built: prebuilt || up.timings.buildMs > 0,
+    timings: { ...up.timings, buildMs: up.timings.buildMs + prebuildMs, totalMs: up.durationMs + prebuildMs },
   };
 }
 
@@ -91,15 +130,20 @@ export async function runLifecycleCommands(options: Pick<DevcontainerUpOptions, 
   return { durationMs: runResult.durationMs };
 }
 
-function ensureSuccess(command: string, cliRun: CliRun): UpSuccess {
-  const { result, exitCode } = cliRun;
+function ensureSuccess(command: string, cliRun: CliRun, fingerprint?: Fingerprints): UpSuccess {
+  const { result } = cliRun;
   if (result?.outcome === 'success') {
     // The result line is the CLI's verdict; the exit code can be non-zero
     // after success (e.g. a background task failing on the way out).
     return result;
   }
-  const failure = describeFailure({ command, result, failedStep: cliRun.failedStep, exitCode });
-  throw new DevcontainerUpError(failure.message, { lastLines: cliRun.lastLines });
+  return fail(command === 'run-user-commands' ? 'lifecycle' : 'up', command, cliRun, fingerprint);
+}
+
+function fail(kind: UpFailureKind, command: string, cliRun: CliRun, fingerprint: Fingerprints | undefined): never {
+  const failure = describeFailure({ command, result: cliRun.result, failedStep: cliRun.failedStep, exitCode: cliRun.exitCode });
+  const lifecycle = failure.step.endsWith('Command');
+  throw new DevcontainerStepError(lifecycle ? 'lifecycle' : kind, failure.message, { lastLines: cliRun.lastLines, fingerprint });
 }
 
 /**

@@ -3,9 +3,9 @@ import type { Logger } from '../log/logger.js';
 import { BuilderError } from '../errors.js';
 import { ProcessError, run } from '../process.js';
 import { idLabelFor } from '../devcontainer/args.js';
+import { FALLBACK_LABEL, removeRecoveryContainers } from './dev-containers.js';
 
-/** Label marking a recovery container, so the next `up` replaces it. */
-export const FALLBACK_LABEL = 'devcontainer-builder.fallback=true';
+export { FALLBACK_LABEL } from './dev-containers.js';
 
 /** What `startFallbackContainer` needs. */
 export interface FallbackOptions {
@@ -29,11 +29,12 @@ export interface FallbackResult {
 const KEEP_ALIVE = 'trap "exit 0" TERM INT; while sleep 3600 & wait $!; do :; done';
 
 /**
- * Start `image` as a recovery container in place of a dev container that
- * could not be built: the workspace is mounted where the dev container has it and the
+ * Start `image` as a recovery container when there is no dev container at
+ * all: the workspace is mounted where the dev container would have it and the
  * container carries the same id label, so `agent` finds it and the user can
- * connect and fix the configuration. Any container with that label (the
- * broken dev container, an older recovery container) is removed first.
+ * connect and fix the configuration. An older recovery container is removed
+ * first; a container without FALLBACK_LABEL (a dev container, however
+ * broken) never is.
  */
 export async function startFallbackContainer(options: FallbackOptions): Promise<FallbackResult> {
   const { log, workspaceFolder } = options;
@@ -41,8 +42,7 @@ export async function startFallbackContainer(options: FallbackOptions): Promise<
   const docker = (args: string[], onLine: 'log' | 'quiet' = 'quiet') =>
     run(log, 'docker', args, { env: options.dockerHost ? { DOCKER_HOST: options.dockerHost } : undefined, signal: options.signal, timeoutMs: 10 * 60_000, onLine });
   try {
-    const existing = (await docker(['ps', '-aq', '--filter', `label=${idLabelFor(workspaceFolder)}`])).stdout.split('\n').filter(Boolean);
-    if (existing.length > 0) await docker(['rm', '-f', ...existing]);
+    await removeRecoveryContainers({ log, workspaceFolder, dockerHost: options.dockerHost, signal: options.signal });
     const created = await docker([
       'run', '-d',
       '--label', idLabelFor(workspaceFolder),

@@ -91,6 +91,29 @@ export function stopLeftoverScript(pidFile = AGENT_PID_FILE): string {
   ].join('\n');
 }
 
+// Runs in the container as the remote user (who owns the folders, and may
+// look at the cwd and exe of their own processes without CAP_SYS_PTRACE).
+// Coder's init script makes `mktemp -d -t coder.XXXXXX` on every start and
+// runs the agent from it (coder/coder provisionersdk/scripts/bootstrap_linux.sh):
+// in a container that persists they pile up, ~100 MB each. A folder that is
+// some process's cwd or holds its executable is in use and stays.
+/** The in-container script (`sh -c`) that removes the agent download folders of earlier starts; prints how many. */
+export function cleanupDownloadsScript(tmp = '/tmp'): string {
+  return [
+    'n=0',
+    `for d in ${tmp}/coder.??????; do`,
+    '  [ -d "$d" ] && [ ! -L "$d" ] || continue',
+    '  busy=',
+    '  for p in /proc/[0-9]*; do',
+    '    if [ "$p/cwd" -ef "$d" ] || [ "$p/exe" -ef "$d/coder" ]; then busy=1; break; fi',
+    '  done',
+    '  [ -z "$busy" ] || continue',
+    '  rm -rf -- "$d" && n=$((n+1))',
+    'done',
+    'echo "$n"',
+  ].join('\n');
+}
+
 /**
  * Start the Coder agent inside the dev container as its remote user, in the
  * workspace folder, after stopping an agent left from an earlier start, so
@@ -104,6 +127,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
   const docker = (args: string[]) => run(log, 'docker', args, { env, timeoutMs: 60_000, onLine: 'quiet' });
 
   await stopLeftoverAgent(options);
+  await removeOldDownloads(options);
 
   let script = options.initScript;
   const canDownload = await docker(['exec', containerId, 'sh', '-c', 'command -v curl || command -v wget || command -v busybox'])
@@ -172,6 +196,20 @@ export async function stopLeftoverAgent(options: Pick<StartAgentOptions, 'log' |
     env: options.dockerHost ? { DOCKER_HOST: options.dockerHost } : undefined,
     timeoutMs: 60_000,
   });
+}
+
+/** Remove the agent download folders earlier starts left in the container's /tmp; never fails the start. */
+async function removeOldDownloads(options: Pick<StartAgentOptions, 'log' | 'containerId' | 'remoteUser' | 'dockerHost'>): Promise<void> {
+  const { log } = options;
+  const removed = await run(log, 'docker', ['exec', '-u', options.remoteUser, options.containerId, 'sh', '-c', cleanupDownloadsScript()], {
+    env: options.dockerHost ? { DOCKER_HOST: options.dockerHost } : undefined,
+    timeoutMs: 60_000,
+    onLine: 'quiet',
+  }).then((r) => Number(r.stdout.trim().split('\n').pop()), (error: unknown) => {
+    log.debug(`Could not clean the Coder agent's old download folders: ${error instanceof Error ? error.message : String(error)}`);
+    return 0;
+  });
+  if (removed > 0) log.info(`Removed ${removed} Coder agent download folder${removed === 1 ? '' : 's'} (/tmp/coder.*) of earlier starts.`);
 }
 
 /** The `CODER_AGENT_AUTH` the init script sets (`token` unless it says otherwise). */

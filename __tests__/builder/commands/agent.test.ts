@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { agentCommand } from '../../../builder/commands/agent.js';
 import { writeState } from '../../../builder/commands/state.js';
 import { AgentError } from '../../../builder/errors.js';
-import { AGENT_BINARY_PATH } from '../../../builder/steps/start-agent.js';
+import { AGENT_BINARY_PATH, cleanupDownloadsScript } from '../../../builder/steps/start-agent.js';
 import { Logger } from '../../../builder/log/logger.js';
 import { MemorySink } from '../../../builder/log/memory-sink.js';
 import { replay, TOKEN, World, type FakeRule } from './harness.js';
@@ -69,6 +69,8 @@ describe('agentCommand with fake docker and devcontainer', () => {
     const stops = calls.filter((c) => c.tool === 'docker' && c.args.slice(0, 4).join(' ') === 'exec -u root abc123def456');
     expect(stops.length).toBeGreaterThanOrEqual(4);
     expect(world.sink.texts.filter((t) => /restart [123] of 3/.test(t))).toHaveLength(3);
+    // issue 10.10: each start first removes the download folders of earlier ones, as the remote user.
+    expect(calls.filter((c) => c.args.join(' ') === `exec -u vscode abc123def456 sh -c ${cleanupDownloadsScript()}`)).toHaveLength(4);
   });
 
   it('on SIGTERM stops the agent, then the dev container', async () => {
@@ -138,10 +140,45 @@ describe('agentCommand with fake docker and devcontainer', () => {
     const calls = world.recordedCalls().filter((c) => c.tool === 'devcontainer').map((c) => c.args[0]);
     expect(calls).toEqual(['up', 'exec']);
     const up = world.recordedCalls().find((c) => c.args[0] === 'up')!;
+    // It may only start the existing container: never create or replace one.
+    expect(up.args).toContain('--expect-existing-container');
     expect(up.args).not.toContain('--remove-existing-container');
     expect(up.args).not.toContain('--skip-post-create');
     // The fake replays a recorded `up`, whose lifecycle output reaches the log.
     expect(world.sink.texts).toContain('postCreateCommand: succeeded');
+  });
+
+  it('issue 10.1: a kept container whose devcontainer.json cannot be read gets the agent through plain docker exec at once', async () => {
+    world = new World();
+    await writeState(path.join(world.workspaces, '.devcontainer-builder'), {
+      version: 1, workspaceFolder: world.folder, containerId: 'abc123def456', remoteUser: 'vscode', remoteWorkspaceFolder: '/workspaces/sample', fallback: false, updatedAt: new Date().toISOString(),
+      degraded: { reason: 'Could not read the dev container configuration', at: new Date().toISOString(), kind: 'configuration' },
+    });
+    world.script([{ tool: 'docker', args: ['ps'], stdout: 'abc123def456\n' }, { tool: 'docker', args: ['inspect', '--format', '{{.State.Running}}'], stdout: 'false' }, { tool: 'docker', has: ['-i'], exit: 1 }]);
+    await expect(agentCommand(world.context('agent'), { restartDelaysMs: [] })).rejects.toThrow(AgentError);
+    const calls = world.recordedCalls();
+    expect(calls.some((c) => c.tool === 'devcontainer')).toBe(false);
+    expect(calls.filter((c) => c.tool === 'docker').map((c) => c.args.join(' '))).toContain('start abc123def456');
+    expect(calls.find((c) => c.args[1] === '-i')!.args.slice(0, 6)).toEqual(['exec', '-i', '-u', 'vscode', '-w', '/workspaces/sample']);
+    expect(world.sink.texts).toContain('Starting the agent with plain docker exec: devcontainer.json cannot be read (see the log of the last start).');
+  });
+
+  it('issue 10.1: when the stopped container does not come up with its configuration, it is started as it is and reached with plain docker exec', async () => {
+    world = new World();
+    await upRan(world);
+    world.script([
+      { tool: 'docker', args: ['ps'], stdout: 'abc123def456\n' },
+      { tool: 'docker', args: ['inspect', '--format', '{{.State.Running}}'], stdout: 'false' },
+      replay('up', 'lifecycle-failure'),
+      { tool: 'docker', has: ['-i'], exit: 1 },
+    ]);
+    await expect(agentCommand(world.context('agent'), { restartDelaysMs: [] })).rejects.toThrow(AgentError);
+    const calls = world.recordedCalls();
+    expect(calls.filter((c) => c.tool === 'devcontainer').map((c) => c.args[0])).toEqual(['up']);
+    expect(calls.find((c) => c.args[0] === 'up')!.args).not.toContain('--remove-existing-container');
+    expect(calls.filter((c) => c.tool === 'docker').map((c) => c.args.join(' '))).toContain('start abc123def456');
+    expect(calls.find((c) => c.args[1] === '-i')!.args.slice(0, 6)).toEqual(['exec', '-i', '-u', 'vscode', '-w', '/workspaces/sample']);
+    expect(world.sink.lines.some((l) => l.level === 'error' && l.text.startsWith("Could not start the dev container with its configuration: The dev container's postCreateCommand failed"))).toBe(true);
   });
 
   it('fails clearly when up never created a dev container', async () => {

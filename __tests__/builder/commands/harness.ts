@@ -29,6 +29,17 @@ export interface FakeRule {
   readonly exit?: number;
 }
 
+/** A container of the fake docker's model: the `docker inspect` fields the builder reads. */
+export interface FakeContainer {
+  readonly Id: string;
+  readonly Created: string;
+  readonly State: { readonly Running: boolean };
+  readonly Config: { readonly User: string; readonly Labels: Record<string, string> };
+  readonly Mounts: readonly { readonly Type: string; readonly Source: string; readonly Destination: string }[];
+  /** The daemon's error when `docker start` fails. */
+  readonly startFails?: string;
+}
+
 export interface FakeCall {
   readonly tool: string;
   readonly args: string[];
@@ -52,11 +63,18 @@ export class World {
   readonly sink = new MemorySink();
   private readonly calls = path.join(this.dir, 'calls.jsonl');
   private readonly scenario = path.join(this.dir, 'scenario.json');
+  private readonly containersFile = path.join(this.dir, 'containers.json');
+  private modelled = false;
 
-  constructor(devcontainerJson: object = { image: 'debian', remoteUser: 'vscode' }) {
+  /** @param files more files committed to the repository (path → content) */
+  constructor(devcontainerJson: object = { image: 'debian', remoteUser: 'vscode' }, files: Readonly<Record<string, string>> = {}) {
     const src = path.join(this.dir, 'src');
     mkdirSync(path.join(src, '.devcontainer'), { recursive: true });
     writeFileSync(path.join(src, '.devcontainer', 'devcontainer.json'), JSON.stringify(devcontainerJson));
+    for (const [file, content] of Object.entries(files)) {
+      mkdirSync(path.dirname(path.join(src, file)), { recursive: true });
+      writeFileSync(path.join(src, file), content);
+    }
     const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, stdio: 'pipe' });
     git(src, 'init', '-q', '-b', 'main');
     git(src, 'add', '-A');
@@ -71,8 +89,37 @@ export class World {
 
   /** Set the rules (checked before {@link BASE_RULES}) and forget earlier calls. */
   script(rules: readonly FakeRule[]): void {
-    writeFileSync(this.scenario, JSON.stringify({ calls: this.calls, rules: [...rules, ...BASE_RULES] }));
+    writeFileSync(this.scenario, JSON.stringify({ calls: this.calls, rules: [...rules, ...BASE_RULES], containers: this.modelled ? this.containersFile : undefined }));
     writeFileSync(this.calls, '');
+  }
+
+  /**
+   * Let the fake docker answer ps, inspect, start and rm from these
+   * containers (rules still come first); applies from the next `script`.
+   */
+  containers(list: readonly FakeContainer[]): void {
+    this.modelled = true;
+    writeFileSync(this.containersFile, JSON.stringify(list));
+  }
+
+  /** The containers as the fake docker left them. */
+  containersNow(): FakeContainer[] {
+    return JSON.parse(readFileSync(this.containersFile, 'utf8')) as FakeContainer[];
+  }
+
+  /** A container as `docker inspect` shows it, carrying this world's id label. */
+  container(id: string, options: { running?: boolean; fallback?: boolean; created?: string; user?: string; metadata?: readonly object[]; mountedAt?: string; startFails?: string } = {}): FakeContainer {
+    const labels: Record<string, string> = { 'devcontainer-builder.workspace': this.folder };
+    if (options.fallback) labels['devcontainer-builder.fallback'] = 'true';
+    if (options.metadata) labels['devcontainer.metadata'] = JSON.stringify(options.metadata);
+    return {
+      Id: id.padEnd(64, '0'),
+      Created: options.created ?? '2026-01-01T00:00:00.000000000Z',
+      State: { Running: options.running ?? true },
+      Config: { User: options.user ?? '', Labels: labels },
+      Mounts: options.mountedAt ? [{ Type: 'bind', Source: this.folder, Destination: options.mountedAt }] : [],
+      ...(options.startFails ? { startFails: options.startFails } : {}),
+    };
   }
 
   /** Every call the fakes received since the last `script`. */
@@ -99,6 +146,13 @@ export class World {
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * A successful `devcontainer build`: its one result line
+ * (devcontainers/cli src/spec-node/devContainersSpecCLI.ts, doBuild:
+ * `{ outcome: 'success', imageName }`).
+ */
+export const BUILD_SUCCESS: FakeRule = { tool: 'devcontainer', args: ['build'], stdout: '{"outcome":"success","imageName":["vsc-sample-0123"]}' };
 
 /** Rules replaying a recorded CLI run for `devcontainer <command>`. */
 export function replay(command: string, recorded: string, extra: Partial<FakeRule> = {}): FakeRule {

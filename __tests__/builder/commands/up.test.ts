@@ -4,11 +4,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { upCommand } from '../../../builder/commands/up.js';
 import { readState } from '../../../builder/commands/state.js';
 import { DevcontainerUpError } from '../../../builder/errors.js';
-import { replay, World } from './harness.js';
+import { ownershipScript } from '../../../builder/steps/ownership.js';
+import { BUILD_SUCCESS, replay, World } from './harness.js';
 
 const SUCCESS_RULES = [
   replay('up', 'success'),
   { tool: 'devcontainer' as const, args: ['run-user-commands'], stdout: '{"outcome":"success"}' },
+  BUILD_SUCCESS,
 ];
 
 describe('upCommand with fake docker and devcontainer', () => {
@@ -25,10 +27,11 @@ describe('upCommand with fake docker and devcontainer', () => {
     expect(up.args).toEqual(expect.arrayContaining(['--workspace-folder', world.folder, '--id-label', `devcontainer-builder.workspace=${world.folder}`, '--log-format', 'json', '--skip-post-create']));
     expect(up.args).not.toContain('--remove-existing-container');
     expect(up.args).not.toContain('--cache-to');
-    const order = calls.map((c) => `${c.tool} ${c.args[0]}${c.args.includes('chown') ? ' chown' : ''}`);
+    const isChown = (c: { args: string[] }) => c.args.includes(ownershipScript());
+    const order = calls.map((c) => `${c.tool} ${c.args[0]}${isChown(c) ? ' chown' : ''}`);
     expect(order.indexOf('docker exec chown')).toBeGreaterThan(order.indexOf('devcontainer up'));
     expect(order.indexOf('devcontainer run-user-commands')).toBeGreaterThan(order.indexOf('docker exec chown'));
-    expect(calls.find((c) => c.args.includes('chown'))!.args).toEqual(['exec', '-u', 'root', expect.stringMatching(/^[0-9a-f]{64}$/), 'chown', '-R', '--', 'vscode:', '/workspaces/success']);
+    expect(calls.find(isChown)!.args).toEqual(['exec', '-u', 'root', expect.stringMatching(/^[0-9a-f]{64}$/), 'sh', '-c', ownershipScript(), 'sh', '/workspaces/success', 'vscode:']);
 
     const state = await readState(path.join(world.workspaces, '.devcontainer-builder'), world.folder);
     expect(state).toMatchObject({ containerId: outcome.state.containerId, remoteUser: 'vscode', remoteWorkspaceFolder: '/workspaces/success', fallback: false, ownedBy: 'vscode' });
@@ -48,14 +51,18 @@ describe('upCommand with fake docker and devcontainer', () => {
     let up = calls.find((c) => c.args[0] === 'up')!;
     expect(up.args).not.toContain('--skip-post-create');
     expect(up.args).not.toContain('--remove-existing-container');
-    expect(calls.some((c) => c.args.includes('chown'))).toBe(false);
+    expect(calls.some((c) => c.args.includes(ownershipScript()))).toBe(false);
     expect(calls.some((c) => c.args[0] === 'run-user-commands')).toBe(false);
+    expect(calls.some((c) => c.args[0] === 'build')).toBe(false);
 
     const file = path.join(world.folder, '.devcontainer', 'devcontainer.json');
     writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), containerEnv: { A: '1' } }));
     world.script(SUCCESS_RULES);
     await upCommand(world.context('up'));
-    expect(world.recordedCalls().find((c) => c.args[0] === 'up')!.args).toContain('--remove-existing-container');
+    // Build before replace: the new image first, then the container.
+    const devcontainer = world.recordedCalls().filter((c) => c.tool === 'devcontainer' && c.args[0] !== 'read-configuration');
+    expect(devcontainer.map((c) => c.args[0])).toEqual(['build', 'up']);
+    expect(devcontainer[1]!.args).toContain('--remove-existing-container');
     expect(world.sink.texts).toContain('The dev container configuration changed since the last build: the dev container is recreated.');
 
     world.script(SUCCESS_RULES);
@@ -86,10 +93,10 @@ describe('upCommand with fake docker and devcontainer', () => {
     expect(calls.filter((c) => c.tool === 'docker').map((c) => c.args.join(' '))).toEqual(expect.arrayContaining(['tag vsc-sample-123 reg.example/cache', 'push reg.example/cache']));
     expect(outcome.timings.build).toBe(3000);
     // root needs no chown
-    expect(calls.some((c) => c.args.includes('chown'))).toBe(false);
+    expect(calls.some((c) => c.args.includes(ownershipScript()))).toBe(false);
   });
 
-  it('fails naming postCreateCommand and its last output lines', async () => {
+  it('fails naming postCreateCommand and its last output lines when no dev container is left', async () => {
     world = new World();
     world.script([replay('up', 'success'), replay('run-user-commands', 'run-user-commands-failure')]);
     const error = await upCommand(world.context('up')).catch((e: unknown) => e);
@@ -108,13 +115,14 @@ describe('upCommand with fake docker and devcontainer', () => {
     expect(error.lastLines).toContain('E: Unable to locate package nope');
   });
 
-  it('with DEVCONTAINER_FALLBACK_IMAGE: starts the recovery container, says so loudly, and the next up recreates', async () => {
+  it('with DEVCONTAINER_FALLBACK_IMAGE and no dev container: starts the recovery container, says so loudly, and the next up rebuilds', async () => {
     world = new World();
-    world.script([replay('up', 'build-failure'), { tool: 'docker', args: ['ps'], stdout: 'old1\n' }, { tool: 'docker', args: ['run'], stdout: 'fa11bac' }]);
+    world.containers([world.container('01d', { fallback: true, created: '2026-01-01T00:00:00Z' })]);
+    world.script([replay('up', 'build-failure'), { tool: 'docker', args: ['run'], stdout: 'fa11bac' }]);
     const outcome = await upCommand(world.context('up', { DEVCONTAINER_FALLBACK_IMAGE: 'debian:bookworm' }));
     expect(outcome.fallback).toBe(true);
     const calls = world.recordedCalls().filter((c) => c.tool === 'docker').map((c) => c.args);
-    expect(calls).toContainEqual(['rm', '-f', 'old1']);
+    expect(calls).toContainEqual(['rm', '-f', '01d000000000']);
     const runArgs = calls.find((a) => a[0] === 'run')!;
     expect(runArgs).toEqual(expect.arrayContaining([
       '--label', `devcontainer-builder.workspace=${world.folder}`, '--label', 'devcontainer-builder.fallback=true',
@@ -125,7 +133,9 @@ describe('upCommand with fake docker and devcontainer', () => {
 
     world.script(SUCCESS_RULES);
     await upCommand(world.context('up', { DEVCONTAINER_FALLBACK_IMAGE: 'debian:bookworm' }));
-    expect(world.recordedCalls().find((c) => c.args[0] === 'up')!.args).toEqual(expect.arrayContaining(['--remove-existing-container', '--skip-post-create']));
+    const devcontainer = world.recordedCalls().filter((c) => c.tool === 'devcontainer' && c.args[0] !== 'read-configuration');
+    expect(devcontainer.map((c) => c.args[0])).toEqual(['build', 'up', 'run-user-commands']);
+    expect(devcontainer[1]!.args).toEqual(expect.arrayContaining(['--remove-existing-container', '--skip-post-create']));
   });
 
   it('fails with a clear message when the repository has no dev container configuration', async () => {

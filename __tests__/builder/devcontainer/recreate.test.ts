@@ -5,7 +5,7 @@ import { Logger } from '../../../builder/log/logger.js';
 import { MemorySink } from '../../../builder/log/memory-sink.js';
 import { checkout } from '../../../builder/steps/checkout.js';
 import { devcontainerUp } from '../../../builder/steps/devcontainer-up.js';
-import { World, type FakeRule } from '../commands/harness.js';
+import { BUILD_SUCCESS, World, type FakeRule } from '../commands/harness.js';
 
 // `devcontainerUp` against the fake `devcontainer`: when it recreates the container.
 const CONFIG = {
@@ -54,12 +54,12 @@ describe('devcontainerUp: when the dev container is recreated', () => {
 
   it('issue 10.3: a ${containerEnv:PATH} / ${localEnv:HOSTNAME} config is not recreated on the restart after its creation, in another pod', async () => {
     world = await prepared();
-    world.script([UP]); // first start: no container yet, read-configuration prints the file as written
+    world.script([UP, BUILD_SUCCESS]); // first start: no container yet, read-configuration prints the file as written
     const first = await devcontainerUp(options());
     // Restarts in other pods, with the container existing: the CLI would substitute.
-    world.script([UP, substitutedReadConfiguration(world.folder, 'pod-b-1')]);
+    world.script([UP, BUILD_SUCCESS, substitutedReadConfiguration(world.folder, 'pod-b-1')]);
     const second = await devcontainerUp({ ...options(), previousFingerprint: first.fingerprint });
-    world.script([UP, substitutedReadConfiguration(world.folder, 'pod-c-2')]);
+    world.script([UP, BUILD_SUCCESS, substitutedReadConfiguration(world.folder, 'pod-c-2')]);
     const third = await devcontainerUp({ ...options(), previousFingerprint: second.fingerprint });
     expect([second.replaced, third.replaced]).toEqual([false, false]);
     expect(third.fingerprint).toEqual(first.fingerprint);
@@ -69,16 +69,16 @@ describe('devcontainerUp: when the dev container is recreated', () => {
 
   it('issue 10.4: remoteEnv and a reformat keep the container; runArgs recreates it', async () => {
     world = await prepared();
-    world.script([UP]);
+    world.script([UP, BUILD_SUCCESS]);
     let previous = (await devcontainerUp(options())).fingerprint;
     edit((c) => ({ ...c, remoteEnv: { PATH: '${containerEnv:PATH}:/opt/bin' }, remoteUser: 'vscode' }));
-    world.script([UP]);
+    world.script([UP, BUILD_SUCCESS]);
     let result = await devcontainerUp({ ...options(), previousFingerprint: previous });
     expect(result.replaced).toBe(false);
     previous = result.fingerprint;
 
     edit((c) => ({ ...c, runArgs: ['--shm-size=1g'] }));
-    world.script([UP]);
+    world.script([UP, BUILD_SUCCESS]);
     result = await devcontainerUp({ ...options(), previousFingerprint: previous });
     expect(result.replaced).toBe(true);
     expect(removed()).toEqual([true]);
@@ -87,23 +87,23 @@ describe('devcontainerUp: when the dev container is recreated', () => {
 
   it('issue 10.4: a postCreateCommand-only edit keeps the container and says it takes effect with the rebuild parameter, on every start until then', async () => {
     world = await prepared();
-    world.script([UP]);
+    world.script([UP, BUILD_SUCCESS]);
     const first = await devcontainerUp(options());
     edit((c) => ({ ...c, postCreateCommand: 'npm ci && npm run build' }));
-    world.script([UP]);
+    world.script([UP, BUILD_SUCCESS]);
     const second = await devcontainerUp({ ...options(), previousFingerprint: first.fingerprint });
     expect(second.replaced).toBe(false);
     expect(removed()).toEqual([false]);
     const warnings = () => sink.lines.filter((l) => l.level === 'warn' && l.text.includes('takes effect when you restart the workspace with the rebuild parameter'));
     expect(warnings()).toHaveLength(1);
-    world.script([UP]);
+    world.script([UP, BUILD_SUCCESS]);
     await devcontainerUp({ ...options(), previousFingerprint: second.fingerprint });
     expect(warnings()).toHaveLength(2);
   });
 
   it('issue 10.3: the first start after the upgrade keeps a container recorded with the old fingerprint format', async () => {
     world = await prepared();
-    world.script([UP]);
+    world.script([UP, BUILD_SUCCESS]);
     const result = await devcontainerUp({ ...options(), previousFingerprint: 'sha256:0000000000000000000000000000000000000000000000000000000000000000' });
     expect(result.replaced).toBe(false);
     expect(removed()).toEqual([false]);
@@ -113,11 +113,11 @@ describe('devcontainerUp: when the dev container is recreated', () => {
 
   it('issue 10.3: a syntax error in devcontainer.json is logged with file, line and column, and the container is kept', async () => {
     world = await prepared();
-    world.script([UP]);
+    world.script([UP, BUILD_SUCCESS]);
     const first = await devcontainerUp(options());
     const file = path.join(world.folder, '.devcontainer', 'devcontainer.json');
     writeFileSync(file, '{\n  "image": "debian"\n  "remoteUser": "vscode"\n}\n');
-    world.script([UP]);
+    world.script([UP, BUILD_SUCCESS]);
     const result = await devcontainerUp({ ...options(), previousFingerprint: first.fingerprint });
     expect(result.replaced).toBe(false);
     expect(removed()).toEqual([false]);
@@ -126,7 +126,7 @@ describe('devcontainerUp: when the dev container is recreated', () => {
     const warning = sink.lines.find((l) => l.level === 'warn' && l.text.startsWith(`${file}:3:3: syntax error in devcontainer.json: expected "," or "}"`));
     expect(warning?.text).toContain('the existing dev container is kept');
     // Even with rebuild the CLI decides; the builder only passes --remove-existing-container as asked.
-    world.script([UP]);
+    world.script([UP, BUILD_SUCCESS]);
     await devcontainerUp({ ...options(), rebuild: true, previousFingerprint: first.fingerprint });
     expect(removed()).toEqual([true]);
   });

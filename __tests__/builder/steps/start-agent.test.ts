@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { agentBinaryUrl, coderArch } from '../../../builder/steps/agent-binary.js';
-import { authTypeOf, launcherScript, stopLeftoverScript } from '../../../builder/steps/start-agent.js';
+import { authTypeOf, cleanupDownloadsScript, launcherScript, stopLeftoverScript } from '../../../builder/steps/start-agent.js';
 
 /** Run a script with the real `sh`, the way `docker exec … sh -c` runs it in the container. */
 function sh(script: string, stdin = '') {
@@ -63,6 +63,31 @@ describe('the in-container launcher and leftover stop (real sh)', () => {
     expect(await sh(stopLeftoverScript(pidFile)).done).toBe(0);
     await sh(`echo "not-a-pid x" > ${pidFile}`).done;
     expect(await sh(stopLeftoverScript(pidFile)).done).toBe(0);
+  });
+
+  it('issue 10.10: removes the agent download folders of earlier starts, not the running agent\'s', async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'downloads-'));
+    // What coder/coder provisionersdk/scripts/bootstrap_linux.sh leaves: mktemp -d -t coder.XXXXXX with ./coder inside.
+    for (const d of ['coder.AbC123', 'coder.old456', 'coder.running']) {
+      mkdirSync(path.join(dir, d));
+      writeFileSync(path.join(dir, d, 'coder'), '#!/bin/sh\n', { mode: 0o755 });
+    }
+    mkdirSync(path.join(dir, 'coder.keep'));
+    mkdirSync(path.join(dir, 'coder-other'));
+    mkdirSync(path.join(dir, 'target'));
+    symlinkSync(path.join(dir, 'target'), path.join(dir, 'coder.lnk123'));
+    // The running agent: the init script cd's into its folder and execs ./coder from there.
+    const running = path.join(dir, 'coder.runnin');
+    mkdirSync(running);
+    const agent = sh(`cd ${running} && exec sleep 30`);
+    children.push(agent);
+    await sleep(200);
+    const cleanup = sh(cleanupDownloadsScript(dir));
+    expect(await cleanup.done).toBe(0);
+    expect(cleanup.output()).toBe('2\n');
+    expect(['coder.AbC123', 'coder.old456'].map((d) => existsSync(path.join(dir, d)))).toEqual([false, false]);
+    // Kept: the running agent's folder, names mktemp does not make, a symbolic link and its target.
+    expect(['coder.runnin', 'coder.running', 'coder.keep', 'coder-other', 'coder.lnk123', 'target'].map((d) => existsSync(path.join(dir, d)))).toEqual([true, true, true, true, true, true]);
   });
 
   it('fails without a token line', async () => {

@@ -1,0 +1,144 @@
+import path from 'node:path';
+import type { DevcontainerUpError } from '../errors.js';
+import { run } from '../process.js';
+import { labeledContainers, type LabeledContainer } from '../steps/dev-containers.js';
+import type { Fingerprints } from '../devcontainer/fingerprint.js';
+import { DevcontainerStepError } from '../steps/devcontainer-up.js';
+import { startFallbackContainer } from '../steps/fallback-container.js';
+import { fixOwnership } from '../steps/ownership.js';
+import { describeBuild, recordContainerInfo } from '../steps/record-info.js';
+import type { CommandContext } from './context.js';
+import { writeState, type BuilderState } from './state.js';
+
+/** What `up` knew when the dev container step failed. */
+export interface FailureContext {
+  readonly previous: BuilderState | undefined;
+  readonly timings: Record<string, number>;
+  readonly started: number;
+  /** Fingerprint of the configuration this run's `up` created a container from. @default - none succeeded */
+  readonly fingerprint?: Fingerprints;
+  /** The container whose checkout this run already gave to `owner`. */
+  readonly chowned?: { readonly containerId: string; readonly owner: string };
+}
+
+/** How `up` ended after a failed dev container step. */
+export interface Recovered {
+  readonly state: BuilderState;
+  readonly fallback: boolean;
+  readonly degraded: boolean;
+}
+
+const BANNER = '!'.repeat(72);
+
+/**
+ * After the dev container step failed: a dev container that exists (the
+ * previous one, or the one this run created before a lifecycle command
+ * failed) is kept, started and recorded as degraded, so the agent runs in it
+ * and the user fixes the configuration from inside. Only when there is none
+ * does the recovery container start (with `DEVCONTAINER_FALLBACK_IMAGE`);
+ * otherwise the failure stands.
+ */
+export async function recoverFromFailure(ctx: CommandContext, error: DevcontainerUpError, at: FailureContext): Promise<Recovered> {
+  const { config, log, signal } = ctx;
+  const docker = { log, workspaceFolder: config.workspaceFolder, dockerHost: config.dockerHost, signal };
+  const containers = await labeledContainers(docker).catch((e: unknown) => {
+    log.warn(`Could not list the dev containers: ${e instanceof Error ? e.message : String(e)}`);
+    return [];
+  });
+  const devContainers = containers.filter((c) => !c.fallback);
+  const kept = devContainers.find((c) => sameId(c.id, at.previous?.containerId)) ?? devContainers[0];
+  if (kept && (await ensureStarted(ctx, kept))) return keepContainer(ctx, error, kept, at);
+  if (!config.fallbackImage) throw error;
+  return startRecovery(ctx, error, at);
+}
+
+async function ensureStarted(ctx: CommandContext, container: LabeledContainer): Promise<boolean> {
+  if (container.running) return true;
+  const { config, log, signal } = ctx;
+  log.info(`Starting the existing dev container ${container.id.slice(0, 12)}.`);
+  return run(log, 'docker', ['start', container.id], { env: config.dockerHost ? { DOCKER_HOST: config.dockerHost } : undefined, signal, timeoutMs: 120_000 }).then(
+    () => true,
+    (e: unknown) => {
+      log.error(`The existing dev container ${container.id.slice(0, 12)} does not start either (it is kept): ${e instanceof Error ? e.message : String(e)}`);
+      return false;
+    },
+  );
+}
+
+async function keepContainer(ctx: CommandContext, error: DevcontainerUpError, kept: LabeledContainer, at: FailureContext): Promise<Recovered> {
+  const { config, log, signal } = ctx;
+  const previous = at.previous && !at.previous.fallback && sameId(kept.id, at.previous.containerId) ? at.previous : undefined;
+  const kind = error instanceof DevcontainerStepError ? error.kind : undefined;
+  const remoteUser = previous?.remoteUser ?? kept.remoteUser;
+  const remoteWorkspaceFolder = previous?.remoteWorkspaceFolder ?? kept.remoteWorkspaceFolder ?? path.posix.join('/workspaces', path.basename(config.workspaceFolder));
+  let ownedBy = at.chowned && sameId(kept.id, at.chowned.containerId) ? at.chowned.owner : previous?.ownedBy;
+  let built = previous?.built;
+  if (!previous) {
+    // Created by this run before the failure: it still needs what a
+    // successful `up` gives a new container.
+    if (ownedBy !== remoteUser) {
+      await fixOwnership({ log, containerId: kept.id, remoteUser, folder: remoteWorkspaceFolder, dockerHost: config.dockerHost, signal });
+      ownedBy = remoteUser;
+    }
+    built = describeBuild(new Date(), at.timings.build ?? 0);
+    await recordContainerInfo({ log, containerId: kept.id, info: { name: path.basename(config.workspaceFolder), built }, dockerHost: config.dockerHost, signal }).catch(() => undefined);
+  }
+
+  const what = previous ? `the PREVIOUS dev container ${kept.id.slice(0, 12)}` : `the dev container ${kept.id.slice(0, 12)} as far as it got`;
+  log.error(BANNER);
+  log.error(`The dev container could not be ${kind === 'lifecycle' ? 'set up' : 'built or started'}: ${error.message}`);
+  for (const line of error.lastLines.slice(-15)) log.error(`  | ${line}`);
+  log.error(`The workspace runs ${what} instead; nothing was removed.`);
+  log.error(kind === 'configuration'
+    ? 'devcontainer.json cannot be read: fix it from inside the workspace, then restart the workspace.'
+    : 'Fix .devcontainer/ (or the failing command) from inside the workspace, then restart the workspace to apply it.');
+  log.error(BANNER);
+
+  at.timings.total = Math.round(performance.now() - at.started);
+  const state: BuilderState = {
+    version: 1,
+    workspaceFolder: config.workspaceFolder,
+    built,
+    // What the kept container was built from: the next start compares with it.
+    fingerprint: previous ? previous.fingerprint : (error instanceof DevcontainerStepError ? error.fingerprint : undefined) ?? at.fingerprint,
+    containerId: kept.id,
+    remoteUser,
+    remoteWorkspaceFolder,
+    fallback: false,
+    ownedBy,
+    updatedAt: new Date().toISOString(),
+    timings: at.timings,
+    degraded: { reason: error.message, at: new Date().toISOString(), kind },
+  };
+  await writeState(config.stateDir, state);
+  return { state, fallback: false, degraded: true };
+}
+
+async function startRecovery(ctx: CommandContext, error: DevcontainerUpError, at: FailureContext): Promise<Recovered> {
+  const { config, log, signal } = ctx;
+  log.error(BANNER);
+  log.error(`The dev container could not be built: ${error.message}`);
+  for (const line of error.lastLines.slice(-15)) log.error(`  | ${line}`);
+  log.error(`There is no dev container: starting the RECOVERY container (${config.fallbackImage}) instead, with the workspace mounted,`);
+  log.error('so you can connect, fix .devcontainer/ and restart the workspace.');
+  log.error(BANNER);
+  const recovery = await startFallbackContainer({ log, image: config.fallbackImage!, workspaceFolder: config.workspaceFolder, dockerHost: config.dockerHost, signal });
+  at.timings.total = Math.round(performance.now() - at.started);
+  const state: BuilderState = {
+    version: 1,
+    workspaceFolder: config.workspaceFolder,
+    containerId: recovery.containerId,
+    remoteUser: recovery.remoteUser,
+    remoteWorkspaceFolder: recovery.remoteWorkspaceFolder,
+    fallback: true,
+    updatedAt: new Date().toISOString(),
+    timings: at.timings,
+  };
+  await writeState(config.stateDir, state);
+  return { state, fallback: true, degraded: false };
+}
+
+/** Docker ids match when one is a prefix of the other (short and full ids). */
+export function sameId(a: string | undefined, b: string | undefined): boolean {
+  return a !== undefined && b !== undefined && a.length > 0 && b.length > 0 && (a.startsWith(b) || b.startsWith(a));
+}
