@@ -17,24 +17,26 @@ import { PodFailure, type PodRunner } from '../support/pod-runner.js';
 import {
   BUILDER_LOG_SOURCE,
   DEV_BASE_IMAGE,
-  coderLogSince,
   consoleTexts,
-  containerExists,
-  deploymentHostnames,
-  editInDevContainer,
-  editInSidecar,
-  findDevContainer,
   fixtureFiles,
   inDevContainer,
-  inDevContainerWithInput,
-  processEnvironment,
-  readContainerFile,
   runCleanups,
   setUpEnv,
   waitForReports,
   workspacePod,
   type E2eEnv,
 } from './workspace-pod.js';
+import {
+  coderLogSince,
+  containerExists,
+  deploymentHostnames,
+  editInDevContainer,
+  editInSidecar,
+  findDevContainer,
+  inDevContainerWithInput,
+  processEnvironment,
+  readContainerFile,
+} from './dev-container.js';
 
 const FOLDER = '/workspaces/data-safety';
 const HOME_FILE = '/home/dev/precious.txt';
