@@ -134,6 +134,8 @@ export interface WorkspaceOptions {
   readonly withDindBase?: boolean;
   /** Called once the sidecar is ready, right before the builder init container starts. */
   readonly beforeBuilder?: () => void | Promise<void>;
+  /** The pod's hostname at each start (`deploymentHostnames` in dev-container.ts). @default - the runner's fixed one */
+  readonly hostname?: () => string;
 }
 
 /** The Terraform values of the test workspace, keyed by the template's expressions. */
@@ -176,6 +178,7 @@ export function workspacePod(env: E2eEnv, options: WorkspaceOptions): PodRunner 
     sandboxImage: testImages.debian,
     images: { [TEMPLATE_BUILDER_IMAGE]: testImages.builder, [TEMPLATE_DIND_IMAGE]: testImages.dind },
     values: templateValues(env, options),
+    hostname: options.hostname,
     afterInitContainer: async (container, runner) => {
       if (container !== 'dind') return;
       await loadDevBases(runner, options.withDevBase ?? true, options.withDindBase ?? false);

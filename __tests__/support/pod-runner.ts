@@ -485,6 +485,14 @@ export interface PodRunnerOptions extends ResolveOptions {
   readonly afterInitContainer?: (container: string, runner: PodRunner) => Promise<void>;
   /** Upper bound for one regular init container. @default 15 minutes */
   readonly initTimeoutMs?: number;
+  /**
+   * The pod's hostname, asked anew at every `start()`. Kubernetes gives a pod
+   * its name as hostname (and `HOSTNAME`), and a Deployment names every new
+   * pod `<replica set>-<random suffix>`; the template's Deployment is
+   * recreated at each workspace start (`count = start_count`), so production
+   * sees a new hostname every time. @default - `name`, the same at every start
+   */
+  readonly hostname?: () => string;
   readonly log?: (line: string) => void;
 }
 
@@ -577,7 +585,7 @@ export class PodRunner {
   private async startSandbox(): Promise<void> {
     const name = this.containerName('sandbox');
     await docker([
-      'run', '-d', '--name', name, '--hostname', this.options.name, ...this.labels({ [`${E2E_LABEL}.container`]: 'sandbox' }),
+      'run', '-d', '--name', name, '--hostname', this.options.hostname?.() ?? this.options.name, ...this.labels({ [`${E2E_LABEL}.container`]: 'sandbox' }),
       '--network', this.options.network, '--entrypoint', 'sleep', this.options.sandboxImage, 'infinity',
     ]);
   }

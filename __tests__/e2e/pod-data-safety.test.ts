@@ -1,0 +1,266 @@
+// Issue 10, "Never lose a user's work", on the template's pod: a file in the
+// dev container's home directory (outside /workspaces, so only the container
+// holds it) survives every restart that needs no new container, (a) to (f),
+// and the container id changes only after a container-affecting edit that
+// builds. One workspace (its PVCs kept from start to start); the home file is
+// written once. Edits happen in the checkout on the volume, as a user makes
+// them in the dev container; the builder never pulls an existing checkout.
+//
+// Every lettered step first makes sure the workspace is healthy: when an
+// earlier step broke it (container replaced, start failed), the step restarts
+// it once and, if the home file was lost, writes it again, so the result of
+// each step is its own and never a consequence of an earlier failure.
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeDocker } from '../support/docker.js';
+import type { FixtureRepo } from '../support/git-server.js';
+import { PodFailure, type PodRunner } from '../support/pod-runner.js';
+import {
+  BUILDER_LOG_SOURCE,
+  DEV_BASE_IMAGE,
+  consoleTexts,
+  fixtureFiles,
+  inDevContainer,
+  runCleanups,
+  setUpEnv,
+  waitForReports,
+  workspacePod,
+  type E2eEnv,
+} from './workspace-pod.js';
+import {
+  coderLogSince,
+  containerExists,
+  deploymentHostnames,
+  editInDevContainer,
+  editInSidecar,
+  findDevContainer,
+  inDevContainerWithInput,
+  processEnvironment,
+  readContainerFile,
+} from './dev-container.js';
+
+const FOLDER = '/workspaces/data-safety';
+const HOME_FILE = '/home/dev/precious.txt';
+const PRECIOUS = 'work kept outside /workspaces\n';
+const DOCKERFILE = '.devcontainer/Dockerfile';
+const POST_START = '.devcontainer/post-start.sh';
+const CONFIG = '.devcontainer/devcontainer.json';
+const MISSING_BRANCH = 'e2e-no-such-branch';
+
+interface Report {
+  user: string;
+  cwd: string;
+  pid: number;
+  envNames: string[];
+}
+
+/** One start of the workspace: why the pod failed, or the agent's report. */
+interface Start {
+  failure?: string;
+  report?: Report;
+  /** Index of the first builder log line this start stored in the fake Coder. */
+  logFrom: number;
+}
+
+/** A failed start in a few lines: the container, its exit code, and the builder's last lines. */
+function describeFailure(e: unknown): string {
+  if (!(e instanceof PodFailure)) return String(e);
+  return [`${e.container} exited ${e.exitCode ?? '?'}`, ...consoleTexts(e.logs).slice(-6)].join('\n  ');
+}
+
+describeDocker('issue 10: data safety, the dev container home directory survives restarts', () => {
+  let env: E2eEnv;
+  let repo: FixtureRepo;
+  let files: Record<string, string>;
+  let pod: PodRunner | undefined;
+  let containerId = '';
+  let healthy = false;
+  const hostnames = deploymentHostnames('coder-e2e-safety');
+  let hostname = '';
+
+  const file = (name: string) => files[name] as string;
+  const current = () => findDevContainer(pod as PodRunner, FOLDER);
+  const homeFile = async () => {
+    const c = await current();
+    return c === undefined ? undefined : readContainerFile(pod as PodRunner, c.id, HOME_FILE);
+  };
+  const writeHomeFile = async () => {
+    const r = await inDevContainerWithInput(pod as PodRunner, FOLDER, ['sh', '-c', `cat > ${HOME_FILE}`], PRECIOUS, 'dev');
+    expect(r.exitCode, r.stderr).toBe(0);
+  };
+
+  /** Stops the pod (volumes kept) and starts it again, with the branch parameter given. */
+  async function restart(branch?: string): Promise<Start> {
+    await pod?.stop();
+    pod = workspacePod(env, {
+      name: 'safety', repo, branch,
+      // The template's default recovery image (the builder image), here the local base.
+      fallbackImage: DEV_BASE_IMAGE,
+      hostname: () => (hostname = hostnames()),
+    });
+    const reportsBefore = env.coder.reports.length;
+    const logFrom = env.coder.logsFor(BUILDER_LOG_SOURCE).length;
+    const failure = await pod.start().then(() => undefined, describeFailure);
+    const report = failure === undefined ? await waitForReports(env.coder, reportsBefore, 90_000).catch(() => undefined) : undefined;
+    healthy = report !== undefined;
+    return { failure, report: report as Report | undefined, logFrom };
+  }
+
+  /**
+   * Gets back to a running dev container holding the home file when an
+   * earlier step broke either: restarts once if no dev container runs, then
+   * checks against the container that runs now.
+   */
+  async function ensureHealthy(step: string): Promise<void> {
+    expect(containerId, 'needs the cold start').not.toBe('');
+    let c = await current();
+    if (!healthy || c === undefined || !c.running || c.recovery) {
+      console.warn(`${step}: an earlier step left no running dev container (${c === undefined ? 'none' : `${c.id.slice(0, 12)}, recovery ${c.recovery}`}); restarting`);
+      const s = await restart();
+      c = await current();
+      if (s.report === undefined || c === undefined || c.recovery) {
+        throw new Error(`${step} cannot run: the workspace does not come back after an earlier failure: ${s.failure ?? 'no agent report'}`);
+      }
+    }
+    if (c.id !== containerId) {
+      console.warn(`${step}: an earlier step replaced the dev container; now checking against ${c.id.slice(0, 12)}`);
+      containerId = c.id;
+    }
+    if ((await homeFile()) !== PRECIOUS) {
+      console.warn(`${step}: ${HOME_FILE} was lost in an earlier step; writing it again`);
+      await writeHomeFile();
+    }
+  }
+
+  /** The start kept everything: the workspace runs, the agent reports as remoteUser, same container, home file there. */
+  async function expectKept(s: Start, label = ''): Promise<void> {
+    expect.soft(s.failure, `${label}the workspace starts`).toBeUndefined();
+    expect.soft(s.report?.user, `${label}an agent reports from the dev container, as its remoteUser`).toBe('dev');
+    expect.soft((await pod?.status('devcontainer-agent'))?.running, `${label}the agent container runs`).toBe(true);
+    const c = await current();
+    if (c?.id !== containerId) {
+      // Not asserted (the builder's wording may change): why the container went, for whoever reads the failure.
+      const why = coderLogSince(env.coder, s.logFrom).filter((l) => /recreat|changed|remov|recovery/i.test(l.output)).slice(0, 4);
+      console.warn(`${label}container replaced; the builder said: ${why.map((l) => l.output).join(' / ') || 'nothing about it'}`);
+    }
+    expect.soft(c?.id, `${label}the dev container is the same container`).toBe(containerId);
+    expect.soft(c?.recovery, `${label}it is the dev container, not a recovery container`).toBe(false);
+    expect.soft(await homeFile(), `${label}${HOME_FILE} survives`).toBe(PRECIOUS);
+  }
+
+  /** An error line of this start in the Coder log quotes the failing command's output. */
+  function expectErrorLine(s: Start, text: string): void {
+    const lines = coderLogSince(env.coder, s.logFrom);
+    const errors = lines.filter((l) => l.level === 'error' && l.output.includes(text)).map((l) => l.output);
+    expect.soft(errors, `an error line in the Coder log quotes "${text}" (of ${lines.length} lines)`).not.toEqual([]);
+  }
+
+  beforeAll(async () => {
+    // Coder gives every workspace build a new agent with its own 1 MiB of
+    // logs; here one fake Coder serves a dozen starts.
+    env = await setUpEnv({ subnet: '10.213.20.0/24', coder: { limitBytes: 32 * 1_048_576 } });
+    files = await fixtureFiles('data-safety');
+    repo = await env.git.createRepo('data-safety', { files });
+  });
+  afterAll(async () => {
+    await runCleanups(env.cleanups);
+  });
+
+  it('cold start: the dev container runs as dev with remoteEnv resolved; the home file is written once', async () => {
+    const s = await restart();
+    expect(s.failure).toBeUndefined();
+    expect(s.report?.user).toBe('dev');
+    expect(s.report?.cwd).toBe(FOLDER);
+    const c = await current();
+    expect(c?.recovery).toBe(false);
+    containerId = (c as { id: string }).id;
+    await writeHomeFile();
+    expect(await homeFile()).toBe(PRECIOUS);
+    const agentEnv = await processEnvironment(pod as PodRunner, containerId, (s.report as Report).pid, 'dev');
+    expect(agentEnv['PATH']?.split(':')).toEqual(expect.arrayContaining(['/usr/bin', '/opt/tools/bin']));
+    expect(agentEnv['PATH']).not.toContain('${');
+    expect(agentEnv['E2E_POD_HOSTNAME']).toBe(hostname);
+  });
+
+  it('(a) a plain restart keeps the container and the home file', async () => {
+    await ensureHealthy('(a)');
+    await expectKept(await restart());
+  });
+
+  it('(b) a restart whose postStartCommand now fails keeps them, logs the error with its output, and the agent is live', async () => {
+    await ensureHealthy('(b)');
+    await editInDevContainer(pod as PodRunner, FOLDER, `${FOLDER}/${POST_START}`, '#!/bin/sh\necho "e2e-post-start-last-words: exiting 7"\nexit 7\n', 'dev');
+    try {
+      const s = await restart();
+      await expectKept(s);
+      expectErrorLine(s, 'e2e-post-start-last-words');
+    } finally {
+      await editInSidecar(pod as PodRunner, `${FOLDER}/${POST_START}`, file(POST_START));
+    }
+  });
+
+  it('(c) a restart after a broken Dockerfile edit keeps them, logs the error with its output, and the agent is live', async () => {
+    await ensureHealthy('(c)');
+    const broken = `${file(DOCKERFILE)}RUN echo "e2e-dockerfile-last-words: about to fail" && exit 3\n`;
+    await editInDevContainer(pod as PodRunner, FOLDER, `${FOLDER}/${DOCKERFILE}`, broken, 'dev');
+    try {
+      const s = await restart();
+      await expectKept(s);
+      expectErrorLine(s, 'e2e-dockerfile-last-words');
+    } finally {
+      await editInSidecar(pod as PodRunner, `${FOLDER}/${DOCKERFILE}`, file(DOCKERFILE));
+    }
+  });
+
+  it('(d) a restart with the branch parameter set to a missing branch keeps them and names the branch', async () => {
+    await ensureHealthy('(d)');
+    const s = await restart(MISSING_BRANCH);
+    await expectKept(s);
+    const named = coderLogSince(env.coder, s.logFrom).filter((l) => l.output.includes(MISSING_BRANCH));
+    expect.soft(named, `the Coder log names ${MISSING_BRANCH}`).not.toEqual([]);
+  });
+
+  it('(e) a restart after a remoteEnv-only edit keeps them, and the agent has the new variable', async () => {
+    await ensureHealthy('(e)');
+    const edited = file(CONFIG).replace('"E2E_POD_HOSTNAME"', '"E2E_EDITED_REMOTE_ENV": "edited",\n    "E2E_POD_HOSTNAME"');
+    expect(edited).not.toBe(file(CONFIG));
+    // Left in place: a valid configuration the later steps run with.
+    await editInDevContainer(pod as PodRunner, FOLDER, `${FOLDER}/${CONFIG}`, edited, 'dev');
+    const s = await restart();
+    await expectKept(s);
+    expect.soft(s.report?.envNames, 'the agent has the edited remoteEnv').toContain('E2E_EDITED_REMOTE_ENV');
+  });
+
+  it('(f) two restarts of a config using ${containerEnv:PATH} and ${localEnv:HOSTNAME} keep them', async () => {
+    await ensureHealthy('(f)');
+    const seen = new Set<string>();
+    for (const n of [1, 2]) {
+      if (n > 1) await ensureHealthy(`(f) restart ${n}`);
+      const s = await restart();
+      // The stand-in does what Kubernetes does: a new pod name, hence HOSTNAME, at every start.
+      const builderHost = (await (pod as PodRunner).exec('devcontainer-agent', ['printenv', 'HOSTNAME'], { reject: false })).stdout.trim();
+      expect(builderHost).toBe(hostname);
+      expect(seen.has(hostname)).toBe(false);
+      seen.add(hostname);
+      await expectKept(s, `restart ${n}: `);
+    }
+  });
+
+  it('a container-affecting edit that builds replaces the container, and only then the home file is gone', async () => {
+    await ensureHealthy('(rebuild)');
+    const old = containerId;
+    const tools = `${file(DOCKERFILE)}RUN mkdir -p /opt/tools/bin && ln -s /bin/true /opt/tools/bin/e2e-tool\n`;
+    await editInDevContainer(pod as PodRunner, FOLDER, `${FOLDER}/${DOCKERFILE}`, tools, 'dev');
+    const s = await restart();
+    expect(s.failure).toBeUndefined();
+    expect(s.report?.user).toBe('dev');
+    const c = await current();
+    expect(c?.recovery).toBe(false);
+    expect(c?.id).not.toBe(old);
+    // Gone because the container was really replaced: the old one no longer exists.
+    expect(await containerExists(pod as PodRunner, old)).toBe(false);
+    expect(await homeFile()).toBeUndefined();
+    expect((await inDevContainer(pod as PodRunner, FOLDER, ['test', '-x', '/opt/tools/bin/e2e-tool'])).exitCode).toBe(0);
+    const agentEnv = await processEnvironment(pod as PodRunner, (c as { id: string }).id, (s.report as Report).pid, 'dev');
+    expect(agentEnv['PATH']?.split(':')).toEqual(expect.arrayContaining(['/usr/bin', '/opt/tools/bin']));
+  });
+});
