@@ -44,6 +44,12 @@ export interface BuilderConfig {
   readonly timeouts: { readonly dockerWaitMs: number; readonly cloneMs: number; readonly upMs: number };
   /** `DEVCONTAINER_LOG_BUDGET_BYTES`: what the builder may send to Coder. @default 524288 */
   readonly logBudgetBytes: number;
+  /**
+   * `DOCKER_CONFIG`: the registry credentials (the template's read-only
+   * Secret mount). Only the builder's own `docker push` of the cache image
+   * gets it; no child that runs repository code does. @default - none
+   */
+  readonly dockerConfig?: string;
   /** Every secret value present (agent token, GitHub tokens), for masking. */
   readonly secrets: readonly string[];
 }
@@ -146,13 +152,15 @@ export function loadConfig(command: BuilderCommand, env: NodeJS.ProcessEnv = pro
   };
   const logBudgetBytes = positiveInteger('DEVCONTAINER_LOG_BUDGET_BYTES', get('DEVCONTAINER_LOG_BUDGET_BYTES'), CODER_LOG_LIMIT_BYTES / 2, 4096, CODER_LOG_LIMIT_BYTES, problems);
 
+  const dockerConfig = get('DOCKER_CONFIG');
+
   if (problems.length > 0) throw new ConfigError(problems);
   const secrets = [...new Set([agentToken, ghToken, githubAltToken].filter((s): s is string => s !== undefined))];
   return {
     command, agentUrl, agentToken, initScript,
     repository: repository as string, branch, cacheFrom, cacheTo,
     workspacesRoot, workspaceFolder, stateDir, rebuild, fallbackImage, githubToken, dockerHost,
-    timeouts, logBudgetBytes, secrets,
+    timeouts, logBudgetBytes, dockerConfig, secrets,
   };
 }
 

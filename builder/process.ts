@@ -5,9 +5,13 @@ import type { LogLevel } from './log/log-line.js';
 /** How one external command runs. */
 export interface RunOptions {
   readonly cwd?: string;
-  /** Extra environment; merged over the builder's own unless `extendEnv` is false. */
+  /**
+   * The child's environment on top of {@link inheritedEnv}: the builder's own
+   * environment holds the agent token, the GitHub token, Coder's init script
+   * and registry credentials, and a child such as the Dev Containers CLI runs
+   * repository code (`initializeCommand`) with whatever it was given.
+   */
   readonly env?: Record<string, string | undefined>;
-  readonly extendEnv?: boolean;
   /** Kill the command after this long. @default - no timeout */
   readonly timeoutMs?: number;
   readonly signal?: AbortSignal;
@@ -83,8 +87,8 @@ export async function run(log: Logger, file: string, args: readonly string[], op
   const start = performance.now();
   const subprocess = execa(file, args, {
     cwd: options.cwd,
-    env: options.env,
-    extendEnv: options.extendEnv ?? true,
+    env: { ...inheritedEnv(), ...options.env },
+    extendEnv: false,
     // Its own process group, so a timeout or cancel reaches grandchildren
     // too (git-remote-http, docker): they hold the output pipes open, and
     // killing only the direct child would leave run() waiting on them.
@@ -124,6 +128,39 @@ export async function run(log: Logger, file: string, args: readonly string[], op
     durationMs,
     tail: [...tail],
   };
+}
+
+// What a child may see of the builder's environment: how to find programs,
+// the locale, proxies and CA certificates, how to reach Docker, and a
+// laptop's ssh agent. Everything else (CODER_AGENT_TOKEN, GH_TOKEN,
+// CODER_INIT_SCRIPT, DOCKER_CONFIG, DEVCONTAINER_*, Kubernetes service
+// links) stays with the builder; a caller passes what one command needs in
+// `env`. The Dev Containers CLI runs `initializeCommand`, repository code,
+// with the environment it was given (devcontainers/cli
+// src/spec-node/devContainers.ts, runInitializeCommand).
+const INHERITED_NAMES = new Set([
+  'PATH', 'HOME', 'USER', 'LOGNAME', 'SHELL', 'LANG', 'LANGUAGE', 'TZ', 'TERM', 'TMPDIR', 'HOSTNAME',
+  'http_proxy', 'https_proxy', 'no_proxy', 'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY',
+  'SSL_CERT_FILE', 'SSL_CERT_DIR', 'NODE_EXTRA_CA_CERTS',
+  'DOCKER_HOST', 'DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH', 'DOCKER_BUILDKIT',
+  'SSH_AUTH_SOCK',
+]);
+
+/**
+ * `DEVCONTAINER_BUILDER_PASS_ENV`: comma-separated names of further
+ * variables children may see (e.g. for `${localEnv:NAME}` in
+ * devcontainer.json on a laptop). The operator's explicit choice.
+ */
+export const PASS_ENV = 'DEVCONTAINER_BUILDER_PASS_ENV';
+
+/** The allow-listed part of the builder's environment every child starts from (plus `LC_*` and {@link PASS_ENV}). */
+export function inheritedEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const extra = new Set((env[PASS_ENV] ?? '').split(',').map((n) => n.trim()).filter(Boolean));
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value !== undefined && (INHERITED_NAMES.has(name) || extra.has(name) || name.startsWith('LC_'))) out[name] = value;
+  }
+  return out;
 }
 
 /** Grace period between SIGTERM and SIGKILL for a timed-out or cancelled command. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Logger } from '../../builder/log/logger.js';
 import { MemorySink } from '../../builder/log/memory-sink.js';
-import { ProcessError, run } from '../../builder/process.js';
+import { PASS_ENV, ProcessError, run } from '../../builder/process.js';
 
 function logger() {
   const sink = new MemorySink();
@@ -41,6 +41,23 @@ describe('run', () => {
     expect(result.stdout).toBe('');
     expect(result.stderr).toBe('');
     expect(result.tail).toHaveLength(3);
+  });
+
+  it('issue 11.4: a child starts from an allow-listed environment, never the builder\'s secrets', async () => {
+    const { log } = logger();
+    const saved = { ...process.env };
+    Object.assign(process.env, { CODER_AGENT_TOKEN: 'tok', GH_TOKEN: 'gh', DOCKER_CONFIG: '/cfg', DEVCONTAINER_REPOSITORY: 'https://x/y.git', KUBERNETES_SERVICE_HOST: '10.0.0.1', LC_ALL: 'C.UTF-8', DOCKER_HOST: 'unix:///d.sock', E2E_EXTRA: 'passed' });
+    try {
+      const names = async () => (await run(log, 'sh', ['-c', 'env | cut -d= -f1 | sort'], { env: { GIVEN: '1' } })).stdout.split('\n');
+      const seen = await names();
+      for (const name of ['CODER_AGENT_TOKEN', 'GH_TOKEN', 'DOCKER_CONFIG', 'DEVCONTAINER_REPOSITORY', 'KUBERNETES_SERVICE_HOST', 'E2E_EXTRA']) expect(seen).not.toContain(name);
+      for (const name of ['PATH', 'LC_ALL', 'DOCKER_HOST', 'GIVEN']) expect(seen).toContain(name);
+      // The operator may pass more names explicitly.
+      process.env[PASS_ENV] = 'E2E_EXTRA';
+      expect(await names()).toContain('E2E_EXTRA');
+    } finally {
+      process.env = saved;
+    }
   });
 
   it('fails with the exit code and the last lines of output', async () => {

@@ -93,7 +93,7 @@ export async function upCommand(ctx: CommandContext): Promise<UpOutcome> {
     await installExtensions({ log, workspaceFolder: config.workspaceFolder, containerId: up.value.containerId, remoteUser: owner, dockerHost: config.dockerHost, devcontainerBin: ctx.devcontainerBin, signal });
 
     if (up.value.cache.pushImageTo && up.value.built) {
-      const pushed = await log.time('Cache push', () => pushCacheImage({ log, containerId: up.value.containerId, ref: up.value.cache.pushImageTo!, dockerHost: config.dockerHost, signal }));
+      const pushed = await log.time('Cache push', () => pushCacheImage({ log, containerId: up.value.containerId, ref: up.value.cache.pushImageTo!, dockerHost: config.dockerHost, dockerConfig: config.dockerConfig, signal }));
       timings.cachePush = pushed.ms;
     }
 

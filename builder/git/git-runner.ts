@@ -18,7 +18,7 @@ export interface GitRunnerOptions {
 }
 
 /** Runs `git <args>` with the checkout's environment; same options and errors as `run`. */
-export type Git = (args: readonly string[], options?: Omit<RunOptions, 'env' | 'extendEnv' | 'signal'>) => Promise<RunResult>;
+export type Git = (args: readonly string[], options?: Omit<RunOptions, 'env' | 'signal'>) => Promise<RunResult>;
 
 /** The environment variable the credential helper reads the token from. */
 export const TOKEN_ENV = 'DEVCONTAINER_BUILDER_GIT_TOKEN';

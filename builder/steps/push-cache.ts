@@ -8,6 +8,8 @@ export interface PushCacheOptions {
   /** Where to push (`CachePlan.pushImageTo`). */
   readonly ref: string;
   readonly dockerHost?: string;
+  /** `DOCKER_CONFIG` with the registry credentials, for the push only. @default - none */
+  readonly dockerConfig?: string;
   readonly signal?: AbortSignal;
   /** @default 600000 */
   readonly timeoutMs?: number;
@@ -27,7 +29,9 @@ export async function pushCacheImage(options: PushCacheOptions): Promise<boolean
     const image = (await run(log, 'docker', ['inspect', '--format', '{{.Config.Image}}', options.containerId], { ...opts, onLine: 'quiet' })).stdout.trim();
     await run(log, 'docker', ['tag', image, ref], { ...opts, onLine: 'quiet' });
     log.info(`Pushing the dev container image to the cache ${ref}`);
-    await run(log, 'docker', ['push', ref], { ...opts, onLine: (line) => log.debug(line) });
+    // The only command that gets the credentials (children start from an allow-listed environment).
+    const credentials = options.dockerConfig ? { DOCKER_CONFIG: options.dockerConfig } : {};
+    await run(log, 'docker', ['push', ref], { ...opts, env: { ...opts.env, ...credentials }, onLine: (line) => log.debug(line) });
     log.info(`Cache image pushed to ${ref}`);
     return true;
   } catch (error) {

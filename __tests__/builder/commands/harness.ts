@@ -6,6 +6,7 @@ import { loadConfig, type BuilderCommand } from '../../../builder/config.js';
 import type { CommandContext } from '../../../builder/commands/context.js';
 import { Logger } from '../../../builder/log/logger.js';
 import { MemorySink } from '../../../builder/log/memory-sink.js';
+import { PASS_ENV } from '../../../builder/process.js';
 
 const fixtures = path.resolve(import.meta.dirname, '../../fixtures');
 /** The fake `docker` and `devcontainer` executables. */
@@ -45,6 +46,8 @@ export interface FakeCall {
   readonly args: string[];
   readonly stdin: string;
   readonly tokenInEnv: boolean;
+  /** The secret-bearing variables (names) the child's environment held. */
+  readonly secretEnv: readonly string[];
 }
 
 /** Rules every scenario starts from: a ready engine, no buildx. */
@@ -84,6 +87,8 @@ export class World {
     writeFileSync(this.calls, '');
     this.script([]);
     process.env.FAKE_BIN_SCENARIO = this.scenario;
+    // Children see only an allow-listed environment (builder/process.ts): let the fakes find their script.
+    process.env[PASS_ENV] = 'FAKE_BIN_SCENARIO';
     if (!process.env.PATH?.startsWith(FAKE_BIN)) process.env.PATH = `${FAKE_BIN}${path.delimiter}${process.env.PATH}`;
   }
 

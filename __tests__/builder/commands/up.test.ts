@@ -96,6 +96,33 @@ describe('upCommand with fake docker and devcontainer', () => {
     expect(calls.some((c) => c.args.includes(ownershipScript()))).toBe(false);
   });
 
+  it('issue 11.4: no child gets the tokens, the init script or the registry credentials; only the cache push gets DOCKER_CONFIG', async () => {
+    world = new World();
+    // In the pod these are the builder's own environment (the template sets them on the container).
+    const secrets = { CODER_AGENT_TOKEN: 'agent-token-0123', GH_TOKEN: 'ghp_0123456789', CODER_INIT_SCRIPT: '#!/bin/sh\nexit 0\n', DOCKER_CONFIG: '/var/run/docker-config' };
+    const saved = { ...process.env };
+    Object.assign(process.env, secrets);
+    try {
+      world.script([
+        { tool: 'docker', args: ['buildx', 'version'], stdout: 'github.com/docker/buildx v0.17.1' },
+        { tool: 'docker', args: ['buildx', 'inspect'], stdout: 'Name: default\nDriver: docker\n' },
+        { tool: 'docker', args: ['inspect', '--format'], stdout: 'vsc-sample-123' },
+        { tool: 'devcontainer', args: ['up'], stderr: '{"type":"start","level":3,"timestamp":1000,"text":"Run: docker buildx build"}\n{"type":"stop","level":3,"timestamp":2000,"text":"Run: docker buildx build","startTimestamp":1000}', stdout: '{"outcome":"success","containerId":"c0ffee","remoteUser":"root","remoteWorkspaceFolder":"/workspaces/sample"}' },
+        { tool: 'devcontainer', args: ['run-user-commands'], stdout: '{"outcome":"success"}' },
+      ]);
+      await upCommand(world.context('up', { ...secrets, DEVCONTAINER_CACHE_TO: 'reg.example/cache' }));
+    } finally {
+      process.env = saved;
+    }
+    const calls = world.recordedCalls();
+    expect(calls.filter((c) => c.tool === 'devcontainer').length).toBeGreaterThan(0);
+    for (const call of calls) {
+      const expected = call.tool === 'docker' && call.args[0] === 'push' ? ['DOCKER_CONFIG'] : [];
+      expect({ call: `${call.tool} ${call.args.slice(0, 2).join(' ')}`, secretEnv: call.secretEnv }).toEqual({ call: `${call.tool} ${call.args.slice(0, 2).join(' ')}`, secretEnv: expected });
+    }
+    expect(calls.some((c) => c.tool === 'docker' && c.args[0] === 'push')).toBe(true);
+  });
+
   it('fails naming postCreateCommand and its last output lines when no dev container is left', async () => {
     world = new World();
     world.script([replay('up', 'success'), replay('run-user-commands', 'run-user-commands-failure')]);

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Logger } from '../../../builder/log/logger.js';
 import { MemorySink } from '../../../builder/log/memory-sink.js';
 import { installExtensions, type InstallExtensionsOptions } from '../../../builder/steps/install-extensions.js';
+import { PASS_ENV } from '../../../builder/process.js';
 
 // Fake `docker` and `devcontainer` first on PATH (see ./bin): they record
 // every call and answer as a dev container would; the real thing is covered
@@ -24,6 +25,8 @@ beforeEach(() => {
   logDir = path.join(dir, 'calls');
   mkdirSync(logDir);
   process.env.PATH = `${binDir}${path.delimiter}${saved.PATH}`;
+  // Children see only an allow-listed environment (builder/process.ts): let the fakes read their settings.
+  process.env[PASS_ENV] = 'FAKE_LOG_DIR,FAKE_READ_CONFIGURATION,FAKE_CODE_SERVER,FAKE_INSTALLED,FAKE_FAIL,FAKE_DOWNLOAD_EXIT,FAKE_WRITE_EXIT';
   process.env.FAKE_LOG_DIR = logDir;
   process.env.FAKE_READ_CONFIGURATION = fixture('features-and-removals');
   process.env.FAKE_CODE_SERVER = '/tmp/code-server/bin/code-server';

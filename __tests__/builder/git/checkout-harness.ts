@@ -8,6 +8,7 @@ import { Logger } from '../../../builder/log/logger.js';
 import { MemorySink } from '../../../builder/log/memory-sink.js';
 import type { CheckoutContext } from '../../../builder/steps/checkout.js';
 import { startGitServer, type GitServer } from '../../support/git-server.js';
+import { PASS_ENV } from '../../../builder/process.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -64,6 +65,7 @@ export function useCheckoutHarness(): () => CheckoutHarness {
     await writeFile(argvLog, '');
     process.env.HOME = home;
     process.env.GIT_ARGV_LOG = argvLog;
+    process.env[PASS_ENV] = 'GIT_ARGV_LOG'; // children see only an allow-listed environment (builder/process.ts)
     const sink = new MemorySink();
     cleanups = [() => rm(scratch, { recursive: true, force: true })];
     current = { server, workspaces, sink, log: new Logger(sink), argvLog, home, onCleanup: (fn) => cleanups.push(fn) };
