@@ -1,11 +1,19 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkTerraformJson, loadSchemas, type SchemaIndex } from './support/terraform-schema.js';
+import { IN_CI, sharedDir } from './support/shared-dir.js';
 import { synthTemplate } from './support/synth.js';
 
-// The checked-in provider schemas (../shared/terraform-schemas/README.md):
-// hashicorp/kubernetes v3.0.1 and coder/coder v2.17.0.
-const SCHEMA_DIR = join(import.meta.dirname, '..', '..', 'shared', 'terraform-schemas');
+// The provider schemas hashicorp/kubernetes v3.0.1 and coder/coder v2.17.0
+// (../shared/terraform-schemas/README.md), else the project's copies of the
+// types the template uses (__tests__/fixtures/terraform-schemas/README.md).
+const COPY_DIR = join(import.meta.dirname, 'fixtures', 'terraform-schemas');
+const SHARED = sharedDir();
+const SHARED_SCHEMAS = SHARED === undefined ? undefined : join(SHARED, 'terraform-schemas');
+const SCHEMA_DIR = SHARED_SCHEMAS ?? COPY_DIR;
 
 describe('the schema checker', () => {
   // A tiny schema in the `terraform providers schema -json` shape.
@@ -91,9 +99,17 @@ describe('the synthesized template against the provider schemas', () => {
     expect(checkTerraformJson(json, schemas).errors).toEqual([]);
   });
 
-  it('uses only one deprecated attribute: coder_agent.dir (still honoured by coder/coder 2.17.0)', async () => {
+  it('issue 11.9: uses no deprecated attribute (coder_agent.dir warns on every plan in coder/coder 2.17.0)', async () => {
     const { json } = await synthTemplate();
-    expect(checkTerraformJson(json, schemas).deprecated).toEqual(['coder_agent.main.dir']);
+    expect(checkTerraformJson(json, schemas).deprecated).toEqual([]);
+  });
+
+  it.skipIf(SHARED_SCHEMAS === undefined)("uses project copies that match the shared schemas for the template's types", async () => {
+    const { json } = await synthTemplate();
+    const shared = loadSchemas(SHARED_SCHEMAS as string, ['kubernetes', 'coder']);
+    const copy = loadSchemas(COPY_DIR, ['kubernetes', 'coder']);
+    for (const type of Object.keys(json.resource)) expect(copy.resources[type], type).toEqual(shared.resources[type]);
+    for (const type of Object.keys(json.data)) expect(copy.dataSources[type], type).toEqual(shared.dataSources[type]);
   });
 
   it('checks every resource and data source type the template uses', async () => {
@@ -102,11 +118,11 @@ describe('the synthesized template against the provider schemas', () => {
     expect(used).toEqual([
       'coder_agent',
       'coder_ai_task',
+      'coder_env',
       'coder_metadata',
       'coder_script',
       'data.coder_external_auth',
       'data.coder_parameter',
-      'data.coder_provisioner',
       'data.coder_task',
       'data.coder_workspace',
       'data.coder_workspace_owner',
@@ -120,5 +136,41 @@ describe('the synthesized template against the provider schemas', () => {
     const broken = structuredClone(json);
     broken.resource.coder_agent.main.conection_timeout = broken.resource.coder_agent.main.connection_timeout;
     expect(checkTerraformJson(broken, schemas).errors).toEqual(['coder_agent.main.conection_timeout: unknown attribute or block']);
+  });
+});
+
+// Terraform 1.11 `validate` against the same schemas, with stub providers and
+// module stubs (../shared/tfvalidate/README.md); the modules' interfaces the
+// template calls are declared in template/module-interfaces.json.
+describe('the synthesized template under terraform validate', () => {
+  const MODULE_INTERFACES = join(import.meta.dirname, '..', 'template', 'module-interfaces.json');
+  const runSh = SHARED === undefined ? undefined : join(SHARED, 'tfvalidate', 'run.sh');
+  if (runSh === undefined) {
+    if (IN_CI) it('has ../shared/tfvalidate (required in CI)', () => expect.fail('../shared/tfvalidate is missing; set SHARED_DIR or check it out next to the repository'));
+    else console.warn('schema.test.ts: ../shared/tfvalidate is absent (set SHARED_DIR), terraform validate is skipped');
+  }
+  const validate = (file: string) =>
+    spawnSync('bash', [runSh as string, file], {
+      encoding: 'utf8',
+      env: { ...process.env, TFVALIDATE_MODULE_INTERFACES: MODULE_INTERFACES },
+      timeout: 180_000,
+    });
+
+  it.skipIf(runSh === undefined)('is valid for Terraform with the coder 2.17.0 and kubernetes 3.0.1 schemas', async () => {
+    const { dir } = await synthTemplate();
+    const r = validate(join(dir, 'cdk.tf.json'));
+    expect(`${r.stdout}${r.stderr}`).toMatch(/tfvalidate: valid: 0 error\(s\), 0 warning\(s\)/);
+    expect(r.status).toBe(0);
+  });
+
+  it.skipIf(runSh === undefined)('fails on a template Terraform rejects (a misspelled agent argument)', async () => {
+    const { json } = await synthTemplate();
+    const broken = structuredClone(json);
+    broken.resource.coder_agent.main.conection_timeout = 1;
+    const file = join(mkdtempSync(join(tmpdir(), 'tfvalidate-broken-')), 'cdk.tf.json');
+    writeFileSync(file, JSON.stringify(broken));
+    const r = validate(file);
+    expect(r.status).toBe(1);
+    expect(`${r.stdout}${r.stderr}`).toMatch(/conection_timeout/);
   });
 });

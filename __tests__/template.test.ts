@@ -4,7 +4,10 @@ import { parse as parseYaml } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { INFO_DIR } from '../builder/steps/record-info.js';
 import { DEVCONTAINER_INFO_DIR } from '../constructs/template-stack.js';
+import { renderInitScript } from './support/coder-init-script.js';
+import { IN_CI } from './support/shared-dir.js';
 import { synthTemplate } from './support/synth.js';
+import { evaluateLocal, terraformAvailable } from './support/terraform-eval.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 let json: any;
@@ -124,9 +127,9 @@ describe('the workspace pod', () => {
     for (const name of BUILDERS) {
       const c = container(name);
       expect(envValue(c, 'CODER_AGENT_TOKEN')).toBe('${coder_agent.main.token}');
-      expect(envValue(c, 'CODER_INIT_SCRIPT')).toBe('${coder_agent.main.init_script}');
+      expect(envValue(c, 'CODER_INIT_SCRIPT')).toBe('${local.agent_init_script}');
       expect(envValue(c, 'GH_TOKEN')).toBe('${data.coder_external_auth.github.access_token}');
-      expect(envValue(c, 'CODER_AGENT_URL')).toBe('${var.agent_url != "" ? var.agent_url : data.coder_workspace.me.access_url}');
+      expect(envValue(c, 'CODER_AGENT_URL')).toBe('${local.coder_url}');
     }
   });
 
@@ -189,8 +192,53 @@ describe('the Deployment and the volumes', () => {
     expect(term.pod_affinity_term.topology_key).toBe('kubernetes.io/hostname');
   });
 
-  it("carries Coder's standard labels and the owner email annotation", () => {
-    const { labels, annotations } = json.resource.kubernetes_deployment_v1.main.metadata;
+  it("issue 11.6: the anti-affinity repels other workspaces' pods, never the workspace's own terminating pod", () => {
+    const [term] = pod.affinity.pod_anti_affinity.preferred_during_scheduling_ignored_during_execution;
+    expect(term.pod_affinity_term.label_selector[0].match_expressions).toEqual([
+      { key: 'app.kubernetes.io/name', operator: 'In', values: ['coder-workspace'] },
+      { key: 'com.coder.workspace.id', operator: 'NotIn', values: ['${data.coder_workspace.me.id}'] },
+    ]);
+    // The pods carry the label the exclusion keys on.
+    expect(json.resource.kubernetes_deployment_v1.main.spec.template.metadata.labels['com.coder.workspace.id']).toBe('${data.coder_workspace.me.id}');
+  });
+
+  it("issue 11.6: mounts no service account token into the pod's containers", () => {
+    expect(pod.automount_service_account_token).toBe(false);
+  });
+
+  it('issue 11.6: one arch variable drives the agent binary and the kubernetes.io/arch node selector', () => {
+    expect(json.resource.coder_agent.main.arch).toBe('${var.arch}');
+    expect(pod.node_selector).toEqual({ 'kubernetes.io/arch': '${var.arch}' });
+    expect(json.variable.arch.default).toBe('amd64');
+    expect(json.variable.arch.validation[0].condition).toBe('${contains(["amd64","arm64"], var.arch)}');
+    expect(json.data.coder_provisioner).toBeUndefined();
+  });
+
+  it('issue 11.6: pvc_access_mode sets both claims, and a later change never replaces an existing claim', () => {
+    for (const claim of Object.values(json.resource.kubernetes_persistent_volume_claim_v1) as any[]) {
+      expect(claim.spec.access_modes).toEqual(['${var.pvc_access_mode}']);
+      expect(claim.lifecycle.ignore_changes).toEqual(['spec[0].access_modes']);
+    }
+    expect(json.variable.pvc_access_mode.default).toBe('ReadWriteOnce');
+    expect(json.variable.pvc_access_mode.validation[0].condition).toBe('${contains(["ReadWriteOnce","ReadWriteOncePod","ReadWriteMany"], var.pvc_access_mode)}');
+  });
+
+  it("carries Coder's standard labels and the owner email annotation on the Deployment and the claims, not on the pod", () => {
+    const deployment = json.resource.kubernetes_deployment_v1.main;
+    const { labels, annotations } = deployment.metadata;
+    for (const claim of Object.values(json.resource.kubernetes_persistent_volume_claim_v1) as any[]) {
+      expect(claim.metadata.labels).toEqual(labels);
+      expect(claim.metadata.annotations).toEqual(annotations);
+    }
+    expect(Object.keys(deployment.spec.template.metadata.labels).sort()).toEqual([
+      'app.kubernetes.io/instance',
+      'app.kubernetes.io/name',
+      'app.kubernetes.io/part-of',
+      'com.coder.resource',
+      'com.coder.workspace.id',
+    ]);
+    expect(deployment.spec.template.metadata.annotations).toBeUndefined();
+    expect(labels['app.kubernetes.io/instance']).toBe('coder-workspace-${data.coder_workspace.me.id}');
     expect(Object.keys(labels).sort()).toEqual([
       'app.kubernetes.io/instance',
       'app.kubernetes.io/name',
@@ -217,13 +265,14 @@ describe('the Deployment and the volumes', () => {
 });
 
 describe('the agent and the apps', () => {
-  it('opens the dev container workspace folder, waits long enough for a cold build, and leaves dev containers to the builder', () => {
+  it('issue 11.9: opens the workspace folder without the deprecated dir, waits long enough for a cold build, and leaves dev containers to the builder', () => {
     const agent = json.resource.coder_agent.main;
     expect(json.locals.workspace_folder).toBe('/workspaces/${trimsuffix(basename(replace(data.coder_parameter.repository.value, ":", "/")), ".git")}');
-    expect(agent.dir).toBe('${local.workspace_folder}');
-    expect(agent.arch).toBe('${data.coder_provisioner.me.arch}');
+    expect(agent.dir).toBeUndefined();
+    expect(json.resource.coder_script.start_directory.count).toBe('${data.coder_workspace.me.start_count}');
     expect(agent.connection_timeout).toBeGreaterThanOrEqual(900);
     expect(agent.env).toEqual({
+      DEVCONTAINER_WORKSPACE_FOLDER: '${local.workspace_folder}',
       CODER_AGENT_DEVCONTAINERS_ENABLE: 'false',
       CODER_AGENT_DEVCONTAINERS_PROJECT_DISCOVERY_ENABLE: 'false',
       CODER_AGENT_DEVCONTAINERS_DISCOVERY_AUTOSTART_ENABLE: 'false',
@@ -273,6 +322,7 @@ describe('variables and parameters', () => {
     expect(Object.keys(variables).sort()).toEqual([
       'agent_url',
       'anthropic_api_key',
+      'arch',
       'builder_image',
       'cache_repo',
       'claude_code',
@@ -282,13 +332,14 @@ describe('variables and parameters', () => {
       'external_auth_id',
       'fallback_image',
       'namespace',
+      'pvc_access_mode',
       'registry_auth_secret',
       'runtime_class_name',
       'storage_class',
     ]);
     // Booleans cannot be malformed and API tokens have no checkable shape; every other string is validated.
     const checkable = (Object.values(variables) as any[]).filter((v) => v.type === 'string' && !v.sensitive);
-    expect(checkable).toHaveLength(10);
+    expect(checkable).toHaveLength(12);
     for (const v of checkable) expect(v.validation).toHaveLength(1);
     for (const secret of ['anthropic_api_key', 'claude_code_oauth_token']) expect(variables[secret].sensitive).toBe(true);
     expect(variables.namespace.default).toBe('coder-workspace');
@@ -341,5 +392,50 @@ describe('the Coder template README next to cdk.tf.json', () => {
     const prose = body.replace(/^```[\s\S]*?^```$/gm, '');
     expect(prose.match(/^# /gm)).toHaveLength(1);
     for (const section of ['Prerequisites', 'Architecture', 'Caching']) expect(prose).toMatch(new RegExp(`^## ${section}$`, 'm'));
+  });
+});
+
+// The agent's init script as Terraform computes it at plan time, from Coder's
+// script as the provider renders it (support/coder-init-script.ts).
+describe('agent_url and the init script', () => {
+  const haveTerraform = terraformAvailable();
+  if (!haveTerraform && !IN_CI) console.warn('template.test.ts: no terraform CLI; the init script is not evaluated');
+  const ACCESS = 'https://coder.example.com';
+  const IN_CLUSTER = 'http://coder.coder.svc.cluster.local:7080';
+  const evaluate = (accessUrl: string, agentUrl: string) =>
+    evaluateLocal(json, 'agent_init_script', {
+      'coder_agent.main.init_script': renderInitScript(accessUrl, 'arm64'),
+      'data.coder_workspace.me.access_url': accessUrl,
+      'var.agent_url': agentUrl,
+    });
+
+  it.skipIf(!haveTerraform && !IN_CI)('issue 11.2: with agent_url the script downloads the agent from it and hands it to the agent', () => {
+    for (const agentUrl of [IN_CLUSTER, `${IN_CLUSTER}/`]) {
+      const script = evaluate(ACCESS, agentUrl);
+      expect(script).toContain(`BINARY_URL=${IN_CLUSTER}/bin/coder-linux-arm64`);
+      expect(script).toContain(`export CODER_AGENT_URL="${IN_CLUSTER}/"`);
+      expect(script).not.toContain('coder.example.com');
+    }
+  });
+
+  it.skipIf(!haveTerraform && !IN_CI)('issue 11.2: the access URL is matched as the provider renders it (a path or trailing slash dropped)', () => {
+    for (const accessUrl of [`${ACCESS}/`, `${ACCESS}/coder`, 'http://10.0.0.1:3000']) {
+      const script = evaluate(accessUrl, IN_CLUSTER);
+      expect(script).toContain(`export CODER_AGENT_URL="${IN_CLUSTER}/"`);
+      expect(script).not.toContain(new URL('/', accessUrl).host);
+    }
+  });
+
+  it.skipIf(!haveTerraform && !IN_CI)('issue 11.2: without agent_url the script is the provider\'s, unchanged', () => {
+    expect(evaluate(ACCESS, '')).toBe(renderInitScript(ACCESS, 'arm64'));
+  });
+
+  it('issue 11.2: the builder, the agent and the coder CLI all use agent_url when it is set', () => {
+    expect(json.locals.coder_url).toBe('${var.agent_url != "" ? var.agent_url : data.coder_workspace.me.access_url}');
+    for (const name of BUILDERS) {
+      expect(envValue(container(name), 'CODER_INIT_SCRIPT')).toBe('${local.agent_init_script}');
+      expect(envValue(container(name), 'CODER_AGENT_URL')).toBe('${local.coder_url}');
+    }
+    expect(json.resource.coder_env.coder_url.value).toBe('${local.coder_url}');
   });
 });

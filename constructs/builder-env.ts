@@ -7,6 +7,13 @@ import type { EnvVar } from './pod-spec.js';
 export interface BuilderSettings {
   /** URL the agent and the builder use to reach Coder (`CODER_AGENT_URL`). */
   readonly agentUrl: string;
+  /**
+   * The script that starts the agent (`CODER_INIT_SCRIPT`). The coder provider
+   * bakes the access URL into `init_script` at plan time, so a template that
+   * lets the agent use another URL passes a rewritten copy here.
+   * @default - `init_script` of the agent, unchanged
+   */
+  readonly initScript?: string;
   /** Git URL of the repository to build (`DEVCONTAINER_REPOSITORY`). */
   readonly repository: string;
   /** Branch to check out (`DEVCONTAINER_BRANCH`). */
@@ -67,7 +74,7 @@ export function builderEnv(s: BuilderEnvInputs): EnvVar[] {
   const env: EnvVar[] = [
     { name: 'CODER_AGENT_URL', value: s.agentUrl },
     { name: 'CODER_AGENT_TOKEN', value: s.agent.token },
-    { name: 'CODER_INIT_SCRIPT', value: s.agent.initScript },
+    { name: 'CODER_INIT_SCRIPT', value: s.initScript ?? s.agent.initScript },
     { name: 'DEVCONTAINER_REPOSITORY', value: s.repository },
     { name: 'DEVCONTAINER_BRANCH', value: s.branch },
     { name: 'DEVCONTAINER_CACHE_FROM', value: s.cacheFrom },

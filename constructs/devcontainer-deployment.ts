@@ -29,15 +29,38 @@ export interface DevcontainerDeploymentProps extends BuilderSettings {
   readonly workspaces: WorkspacePvc;
   /** The Coder agent whose token and init script the builder receives. */
   readonly agent: Agent;
-  /** Labels of the Deployment and its pods (Coder's standard set). */
+  /** Labels of the Deployment object (Coder's standard set). */
   readonly labels: Record<string, string>;
-  /** Labels that select the pods; must be a subset of {@link labels} and never change. */
+  /**
+   * Labels of the pods. Keep owner and workspace names out of them: a
+   * prebuilt workspace's pod must stay unchanged when it is claimed and
+   * renamed (only the Deployment's own metadata may change in place).
+   * @default - {@link labels}
+   */
+  readonly podLabels?: Record<string, string>;
+  /**
+   * Labels that select the pods; must be a subset of the pod labels and never
+   * change. The soft anti-affinity repels other workspaces' pods, never the
+   * pods these labels select (the workspace's own pod that is still
+   * terminating on a restart holds the node its volumes are attached to).
+   */
   readonly selectorLabels: Record<string, string>;
   /**
-   * Annotations of the Deployment and its pods.
+   * Annotations of the Deployment object.
    * @default - none
    */
   readonly annotations?: Record<string, string>;
+  /**
+   * Annotations of the pods.
+   * @default - none
+   */
+  readonly podAnnotations?: Record<string, string>;
+  /**
+   * Node labels the pod must be scheduled on, e.g. `kubernetes.io/arch`.
+   * @default - any node
+   * @see https://kubernetes.io/docs/concepts/scheduling-eviction/assign-pod-node/#nodeselector
+   */
+  readonly nodeSelector?: Record<string, string>;
   /**
    * RuntimeClass of the pod. An empty string (also from a variable at plan time) means none.
    * @default - the cluster's default runtime
@@ -106,8 +129,12 @@ export class DevcontainerDeployment extends Construct {
         strategy: { type: 'Recreate' },
         selector: { matchLabels: props.selectorLabels },
         template: {
-          metadata: { labels: props.labels, annotations: props.annotations },
+          metadata: { labels: props.podLabels ?? props.labels, annotations: props.podAnnotations },
           spec: {
+            // No API token of the namespace's service account in any container,
+            // the privileged DinD sidecar and the dev container's tools included.
+            automountServiceAccountToken: false,
+            nodeSelector: props.nodeSelector,
             runtimeClassName: nullIfEmpty(props.runtimeClassName),
             terminationGracePeriodSeconds: props.terminationGracePeriodSeconds ?? 60,
             affinity: {
@@ -117,7 +144,7 @@ export class DevcontainerDeployment extends Construct {
                     weight: 1,
                     podAffinityTerm: {
                       topologyKey: 'kubernetes.io/hostname',
-                      labelSelector: [{ matchExpressions: [{ key: 'app.kubernetes.io/name', operator: 'In', values: ['coder-workspace'] }] }],
+                      labelSelector: [{ matchExpressions: antiAffinityExpressions(props.selectorLabels) }],
                     },
                   },
                 ],
@@ -236,14 +263,28 @@ const BUILDER_SECURITY_CONTEXT = { privileged: false, allowPrivilegeEscalation: 
 // load lands on the sidecar, which carries the workspace's CPU and memory.
 const BUILDER_RESOURCES = { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '1Gi' } };
 
+/**
+ * Other workspaces' pods (`app.kubernetes.io/name=coder-workspace`) but not
+ * this Deployment's own: every other selector label must differ.
+ */
+function antiAffinityExpressions(selectorLabels: Record<string, string>): { key: string; operator: string; values: string[] }[] {
+  const own = Object.entries(selectorLabels).filter(([key]) => key !== WORKSPACE_NAME_LABEL);
+  return [
+    { key: WORKSPACE_NAME_LABEL, operator: 'In', values: ['coder-workspace'] },
+    ...own.map(([key, value]) => ({ key, operator: 'NotIn', values: [value] })),
+  ];
+}
+const WORKSPACE_NAME_LABEL = 'app.kubernetes.io/name';
+
 function validate(props: DevcontainerDeploymentProps): void {
+  const podLabels = props.podLabels ?? props.labels;
   for (const [key, value] of Object.entries(props.selectorLabels)) {
-    const label = props.labels[key];
+    const label = podLabels[key];
     // Two references to the same attribute are different tokens: compare literals only.
     const differs = !Token.isUnresolved(value) && !Token.isUnresolved(label) && label !== value;
     if (label === undefined || differs) {
       throw new Error(
-        `DevcontainerDeployment: selectorLabels["${key}"] is "${value}" but labels["${key}"] is "${label}"; the pod labels must contain every selector label.`,
+        `DevcontainerDeployment: selectorLabels["${key}"] is "${value}" but the pod label "${key}" is "${label}"; the pod labels must contain every selector label.`,
       );
     }
   }

@@ -1,54 +1,109 @@
 import { Construct } from 'constructs';
-import type { IResolvable, TerraformHclModule } from 'cdktf';
+import type { IResolvable } from 'cdktf';
 import type { Agent } from './coder/agent.js';
-import { addRegistryModule, type RegistryModuleSpec } from './registry-module.js';
-
-/** The developer-experience modules of the template this one replaces, pinned. */
-export const DEVELOPER_MODULES = {
-  /** Logs the user into the `coder` CLI inside the workspace. */
-  'coder-login': { source: 'registry.coder.com/coder/coder-login/coder', version: '1.0.31' },
-  /** Signs git commits with the user's Coder SSH key (needs git >= 2.34, curl and jq in the image). */
-  'git-commit-signing': { source: 'registry.coder.com/coder/git-commit-signing/coder', version: '1.0.31' },
-} as const satisfies Record<string, RegistryModuleSpec>;
+import { Env } from './coder/env.js';
+import { Script } from './coder/script.js';
+import { escapeTerraformTemplate } from './ide-extensions.js';
 
 /** Properties of {@link DeveloperModules}. */
 export interface DeveloperModulesProps {
   /** The agent in the dev container (`coder_agent.main`). */
   readonly agent: Agent;
-  /** `count` of each module: the workspace's `start_count`, so they run only while it runs. */
+  /** `count` of each resource: the workspace's `start_count`, so they exist only while it runs. */
   readonly count: number | string | IResolvable;
   /**
-   * Add `coder-login`.
+   * The URL of Coder as seen from inside the pod (the template's `agent_url`
+   * when set, else the access URL): `CODER_URL` of the `coder` CLI.
+   */
+  readonly coderUrl: string;
+  /** The owner's session token (`data.coder_workspace_owner.me.session_token`): `CODER_SESSION_TOKEN`. */
+  readonly sessionToken: string;
+  /**
+   * Log the `coder` CLI in inside the workspace.
    * @default true
-   * @see https://registry.coder.com/modules/coder/coder-login
    */
   readonly coderLogin?: boolean;
   /**
-   * Add `git-commit-signing`.
+   * Sign git commits with the owner's Coder SSH key.
    * @default true
-   * @see https://registry.coder.com/modules/coder/git-commit-signing
    */
   readonly gitCommitSigning?: boolean;
 }
 
 /**
- * `coder-login` and `git-commit-signing` from the Coder registry, pinned,
- * targeting the dev container's agent. Module names are API: `module.coder-login`,
- * `module.git-commit-signing`.
+ * What the registry modules `coder-login` and `git-commit-signing` did,
+ * rebuilt so that they work in this pod:
+ *
+ * - `coder-login` sets `CODER_URL` to the access URL, which the pod may not
+ *   reach (coder/registry registry/coder/modules/coder-login/main.tf); here
+ *   `coder_env.coder_url` uses the template's `agent_url` when it is set, and
+ *   `coder_env.coder_session_token` carries the owner's token.
+ * - `git-commit-signing` fails the workspace start when the image lacks curl
+ *   or jq (its README: "It requires curl and jq"); here
+ *   `coder_script.git_commit_signing` says what is missing and starts anyway.
+ *
+ * Terraform addresses (API): `coder_env.coder_url`, `coder_env.coder_session_token`,
+ * `coder_script.git_commit_signing`.
  */
 export class DeveloperModules extends Construct {
-  /** The modules added, by Terraform name. */
-  public readonly modules: Readonly<Record<string, TerraformHclModule>>;
+  /** The environment variables of the coder CLI login, when enabled. */
+  public readonly login?: { readonly url: Env; readonly token: Env };
+  /** The commit signing script, when enabled. */
+  public readonly signing?: Script;
 
   public constructor(scope: Construct, id: string, props: DeveloperModulesProps) {
     super(scope, id);
-    const modules: Record<string, TerraformHclModule> = {};
-    const wanted: (keyof typeof DEVELOPER_MODULES)[] = [];
-    if (props.coderLogin ?? true) wanted.push('coder-login');
-    if (props.gitCommitSigning ?? true) wanted.push('git-commit-signing');
-    for (const name of wanted) {
-      modules[name] = addRegistryModule(this, name, DEVELOPER_MODULES[name], { agentId: props.agent.id, count: props.count });
+    const count = props.count as number;
+    if (props.coderLogin ?? true) {
+      const env = (name: string, logicalId: string, value: string) => {
+        const e = new Env(this, logicalId, { agentId: props.agent.id, name, value, count });
+        e.overrideLogicalId(logicalId);
+        return e;
+      };
+      this.login = { url: env('CODER_URL', 'coder_url', props.coderUrl), token: env('CODER_SESSION_TOKEN', 'coder_session_token', props.sessionToken) };
     }
-    this.modules = modules;
+    if (props.gitCommitSigning ?? true) {
+      this.signing = new Script(this, 'git_commit_signing', {
+        agentId: props.agent.id,
+        count,
+        displayName: 'Git commit signing',
+        icon: '/icon/git.svg',
+        script: escapeTerraformTemplate(GIT_COMMIT_SIGNING_SCRIPT),
+        runOnStart: true,
+        startBlocksLogin: false,
+      });
+      this.signing.overrideLogicalId('git_commit_signing');
+    }
   }
 }
+
+/**
+ * Fetches the owner's Git SSH key from the agent API
+ * (`GET /api/v2/workspaceagents/me/gitsshkey`, coder/coder
+ * coderd/workspaceagents.go) with the agent's token, which the agent puts in
+ * every script's environment with `CODER_AGENT_URL` (coder/coder agent/agent.go,
+ * updateCommandEnv). The token goes to curl on stdin (`--config -`), never in argv.
+ */
+export const GIT_COMMIT_SIGNING_SCRIPT = `#!/bin/sh
+missing=""
+for tool in git curl jq; do
+  command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"
+done
+if [ -n "$missing" ]; then
+  echo "Git commit signing is off: the dev container has no$missing. Add them to the image to sign commits with your Coder SSH key."
+  exit 0
+fi
+dir="$HOME/.ssh/git-commit-signing"
+umask 077
+mkdir -p "$dir"
+if ! key=$(printf 'header = "Coder-Session-Token: %s"\\n' "$CODER_AGENT_TOKEN" | curl -fsS --config - "\${CODER_AGENT_URL%/}/api/v2/workspaceagents/me/gitsshkey"); then
+  echo "Git commit signing is off: Coder did not return your SSH key (see the curl error above)."
+  exit 0
+fi
+printf '%s\\n' "$key" | jq -r .private_key > "$dir/coder"
+printf '%s\\n' "$key" | jq -r .public_key > "$dir/coder.pub"
+git config --global gpg.format ssh
+git config --global user.signingkey "$dir/coder"
+git config --global commit.gpgsign true
+echo "Git commit signing is on: commits are signed with your Coder SSH key (git 2.34 or newer)."
+`;

@@ -3,7 +3,6 @@ import type { Construct } from 'constructs';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider/index.js';
 import { Agent } from './coder/agent.js';
 import { DataCoderExternalAuth } from './coder/data-coder-external-auth.js';
-import { DataCoderProvisioner } from './coder/data-coder-provisioner.js';
 import { DataCoderWorkspaceOwner } from './coder/data-coder-workspace-owner.js';
 import { DataCoderWorkspace } from './coder/data-coder-workspace.js';
 import { CoderProvider } from './coder/provider.js';
@@ -13,6 +12,7 @@ import { DeveloperModules } from './developer-modules.js';
 import { DevcontainerDeployment } from './devcontainer-deployment.js';
 import { DindSidecar } from './dind-sidecar.js';
 import { IdeExtensions } from './ide-extensions.js';
+import { StartDirectory } from './start-directory.js';
 import { TemplateVariables } from './template-variables.js';
 import { WorkspaceParameters } from './workspace-parameters.js';
 import { WorkspacePvc } from './workspace-pvc.js';
@@ -66,6 +66,9 @@ const DEVCONTAINER_INFO: ReadonlyArray<readonly [string, string]> = [
   ['built', 'Built'],
 ];
 
+/** Agent environment variable with the checkout folder; interactive shells start there. */
+export const WORKSPACE_FOLDER_ENV = 'DEVCONTAINER_WORKSPACE_FOLDER';
+
 /** Seconds Coder waits for the agent: a cold dev container build takes 5-10 minutes. */
 export const AGENT_CONNECTION_TIMEOUT_SECONDS = 1800;
 
@@ -86,6 +89,8 @@ export class TemplateStack extends TerraformStack {
   public readonly deployment: DevcontainerDeployment;
   /** The dev container's workspace folder (`/workspaces/<repository name>`), a Terraform expression. */
   public readonly workspaceFolder: string;
+  /** The URL of Coder as the pod reaches it (`agent_url`, else the access URL), a Terraform expression. */
+  public readonly coderUrl: string;
   private readonly agentEnv: Record<string, string>;
 
   public constructor(scope: Construct, id: string, props: TemplateStackProps) {
@@ -102,7 +107,6 @@ export class TemplateStack extends TerraformStack {
     const p = (this.parameters = new WorkspaceParameters(this, 'parameters'));
     this.workspace = named(new DataCoderWorkspace(this, 'workspace'), 'me');
     this.owner = named(new DataCoderWorkspaceOwner(this, 'owner'), 'me');
-    const provisioner = named(new DataCoderProvisioner(this, 'provisioner'), 'me');
     const github = named(new DataCoderExternalAuth(this, 'github', { externalAuthId: v.externalAuthId.stringValue }), 'github');
 
     const repoName = `trimsuffix(basename(replace(${p.repository.value}, ":", "/")), ".git")`;
@@ -111,6 +115,8 @@ export class TemplateStack extends TerraformStack {
     this.workspaceFolder = folder.asString;
 
     this.agentEnv = {
+      // The checkout, for the start directory of shells (constructs/start-directory.ts).
+      [WORKSPACE_FOLDER_ENV]: this.workspaceFolder,
       // The builder owns the dev container; the agent must not manage dev containers itself.
       CODER_AGENT_DEVCONTAINERS_ENABLE: 'false',
       CODER_AGENT_DEVCONTAINERS_PROJECT_DISCOVERY_ENABLE: 'false',
@@ -119,9 +125,13 @@ export class TemplateStack extends TerraformStack {
     };
     this.agent = named(
       new Agent(this, 'agent', {
-        arch: provisioner.arch,
+        // The pod's node selector uses the same variable: the agent binary
+        // the init script downloads matches the node it runs on.
+        arch: v.arch.stringValue,
         os: 'linux',
-        dir: this.workspaceFolder,
+        // No `dir`: deprecated in coder 2.17.0 (a warning on every plan); the
+        // apps name the folder themselves and shells change into it
+        // (StartDirectory).
         connectionTimeout: AGENT_CONNECTION_TIMEOUT_SECONDS,
         env: Lazy.anyValue({ produce: () => ({ ...this.agentEnv }) }) as unknown as Record<string, string>,
         displayApps: { vscode: false, vscodeInsiders: false, webTerminal: true, sshHelper: true, portForwardingHelper: true },
@@ -143,16 +153,21 @@ export class TemplateStack extends TerraformStack {
     );
 
     const ws = this.workspace;
-    const labels = {
+    // Object names, selector and pod labels use the workspace id only: owner
+    // and workspace names are up to 32 characters each (too long together
+    // for a 63-character label value), and the owner (name and id) and the
+    // workspace name change when a prebuilt workspace is claimed, which must
+    // leave the pod alone.
+    const podLabels = {
       'app.kubernetes.io/name': 'coder-workspace',
-      'app.kubernetes.io/instance': `coder-workspace-\${lower(${this.owner.name})}-\${lower(${ws.name})}`,
+      'app.kubernetes.io/instance': `coder-workspace-\${${ws.id}}`,
       'app.kubernetes.io/part-of': 'coder',
       'com.coder.resource': 'true',
       'com.coder.workspace.id': ws.id,
-      'com.coder.workspace.name': ws.name,
-      'com.coder.user.id': this.owner.id,
-      'com.coder.user.username': this.owner.name,
     };
+    // The names stay on the objects' own metadata for kubectl (a Coder name
+    // is a valid label value), updated in place when they change.
+    const labels = { ...podLabels, 'com.coder.workspace.name': ws.name, 'com.coder.user.id': this.owner.id, 'com.coder.user.username': this.owner.name };
     const annotations = { 'com.coder.user.email': this.owner.email };
     const pvc = (name: string, volumeName: string, mountPath: string, size: string) =>
       new WorkspacePvc(this, name, {
@@ -162,11 +177,32 @@ export class TemplateStack extends TerraformStack {
         mountPath,
         sizeGiB: Token.asNumber(size),
         storageClassName: v.storageClass.stringValue,
+        accessModes: [v.pvcAccessMode.stringValue],
         labels,
         annotations,
       });
     this.workspaces = pvc('workspaces', 'workspaces', '/workspaces', p.workspacesVolumeSize.value);
     this.dockerData = pvc('docker_data', 'docker-data', '/var/lib/docker', p.dockerVolumeSize.value);
+
+    // The URL of Coder from inside the pod.
+    const coderUrl = new TerraformLocal(this, 'coder_url', `\${${v.agentUrl.stringValue} != "" ? ${v.agentUrl.stringValue} : ${ws.accessUrl}}`);
+    coderUrl.overrideLogicalId('coder_url');
+    this.coderUrl = coderUrl.asString;
+    // The coder provider bakes `<scheme>://<host>/` of the access URL into
+    // init_script at plan time (terraform-provider-coder provider/agent.go:
+    // config.URL.Parse("/")), and Coder's bootstrap_linux.sh downloads
+    // `${ACCESS_URL}bin/coder-linux-<arch>` and exports CODER_AGENT_URL from
+    // it: setting CODER_AGENT_URL around the script changes nothing. With
+    // agent_url, every occurrence is rewritten to it instead.
+    const agentInit = this.agent.initScript;
+    const accessBase = `format("%s/", regex("^[^:/]+://[^/]+", ${ws.accessUrl}))`;
+    const agentBase = `format("%s/", trimsuffix(${v.agentUrl.stringValue}, "/"))`;
+    const initScript = new TerraformLocal(
+      this,
+      'agent_init_script',
+      `\${${v.agentUrl.stringValue} == "" ? ${agentInit} : replace(${agentInit}, ${accessBase}, ${agentBase})}`,
+    );
+    initScript.overrideLogicalId('agent_init_script');
 
     this.sidecar = new DindSidecar(this, 'dind', {
       image: v.dindImage.stringValue,
@@ -181,17 +217,20 @@ export class TemplateStack extends TerraformStack {
 
     this.deployment = new DevcontainerDeployment(this, 'main', {
       namespace: v.namespace.stringValue,
-      deploymentName: `coder-\${lower(${this.owner.name})}-\${lower(${ws.name})}`,
+      deploymentName: `coder-\${${ws.id}}`,
       count: ws.startCount,
       builderImage: v.builderImage.stringValue,
       sidecar: this.sidecar,
       workspaces: this.workspaces,
       agent: this.agent,
       labels,
+      podLabels,
       selectorLabels: { 'app.kubernetes.io/name': 'coder-workspace', 'com.coder.workspace.id': ws.id },
       annotations,
+      nodeSelector: { 'kubernetes.io/arch': v.arch.stringValue },
       runtimeClassName: v.runtimeClassName.stringValue,
-      agentUrl: `\${${v.agentUrl.stringValue} != "" ? ${v.agentUrl.stringValue} : ${ws.accessUrl}}`,
+      agentUrl: this.coderUrl,
+      initScript: initScript.asString,
       repository: p.repository.value,
       branch: p.gitBranch.value,
       cacheFrom: v.cacheRepo.stringValue,
@@ -209,7 +248,13 @@ export class TemplateStack extends TerraformStack {
     // Extensions from devcontainer.json reach code-server and VS Code Desktop
     // through the list the builder records inside the dev container.
     const ide = new IdeExtensions(this, 'ide_extensions', { agent: this.agent });
-    new DeveloperModules(this, 'developer_modules', { agent: this.agent, count: ws.startCount });
+    new DeveloperModules(this, 'developer_modules', {
+      agent: this.agent,
+      count: ws.startCount,
+      coderUrl: this.coderUrl,
+      sessionToken: this.owner.sessionToken,
+    });
+    new StartDirectory(this, 'start_directory', { agent: this.agent, count: ws.startCount, folderVariable: WORKSPACE_FOLDER_ENV });
     new ClaudeCodeAgent(this, 'ai_agent', { agent: this.agent, startCount: ws.startCount, workspaceFolder: this.workspaceFolder });
     const ideVariables: Record<string, Record<string, unknown>> = { 'code-server': { ...ide.codeServerModuleVariables } };
     for (const [name, spec] of Object.entries({ ...IDE_MODULES, ...props.modules })) {

@@ -25,6 +25,13 @@ interface VariableSpec {
 const DNS_LABEL = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
 const DNS_SUBDOMAIN = '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$';
 
+/** Values of `kubernetes.io/arch` that are also `coder_agent` arch values (amd64, arm64). */
+const ARCHES = ['amd64', 'arm64'];
+/** Access modes a single workspace pod can use (Kubernetes "Persistent Volumes", access modes). */
+const ACCESS_MODES = ['ReadWriteOnce', 'ReadWriteOncePod', 'ReadWriteMany'];
+
+/** One of the listed strings. */
+const oneOf = (values: readonly string[]) => (ref: string) => `contains(${JSON.stringify(values)}, ${ref})`;
 /** Empty, or matching the pattern. */
 const emptyOr = (pattern: string) => (ref: string) => `${ref} == "" || can(regex("${pattern}", ${ref}))`;
 const matches = (pattern: string) => (ref: string) => `can(regex("${pattern}", ${ref}))`;
@@ -45,6 +52,10 @@ export class TemplateVariables extends Construct {
   public readonly agentUrl: TerraformVariable;
   /** `fallback_image`: the recovery container's image ("" = the builder image, "none" = no recovery). */
   public readonly fallbackImage: TerraformVariable;
+  /** `arch`: the agent binary's architecture and the pod's `kubernetes.io/arch` node selector. */
+  public readonly arch: TerraformVariable;
+  /** `pvc_access_mode`: the access mode of both workspace volumes. */
+  public readonly pvcAccessMode: TerraformVariable;
 
   public constructor(scope: Construct, id: string, props: TemplateVariablesProps) {
     super(scope, id);
@@ -107,6 +118,18 @@ export class TemplateVariables extends Construct {
       description: "Optional in-cluster URL of Coder for the agent and the builder; empty: the deployment's access URL.",
       default: '',
       validation: { condition: emptyOr('^https?://[^\\\\s]+$'), errorMessage: 'agent_url must be empty or an http(s) URL.' },
+    });
+    this.arch = this.variable('arch', {
+      description:
+        'CPU architecture of the workspace nodes: the agent binary Coder serves and the kubernetes.io/arch node selector of the pod (the builder image must exist for it).',
+      default: 'amd64',
+      validation: { condition: oneOf(ARCHES), errorMessage: `arch must be one of ${ARCHES.join(', ')} (Kubernetes' kubernetes.io/arch values the coder agent is built for).` },
+    });
+    this.pvcAccessMode = this.variable('pvc_access_mode', {
+      description:
+        'Access mode of the workspace volumes. ReadWriteOncePod (Kubernetes 1.29+, CSI volumes) keeps a second pod from mounting them; it applies to new workspaces only.',
+      default: 'ReadWriteOnce',
+      validation: { condition: oneOf(ACCESS_MODES), errorMessage: `pvc_access_mode must be one of ${ACCESS_MODES.join(', ')}.` },
     });
   }
 

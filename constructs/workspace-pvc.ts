@@ -93,6 +93,10 @@ export class WorkspacePvc extends Construct implements IMountable {
         resources: { requests: { storage: `${size}Gi` } },
       },
       waitUntilBound: false,
+      // Access modes cannot change on a bound claim: the provider would
+      // replace it and lose its data. A changed template value applies to new
+      // workspaces only.
+      lifecycle: { ignoreChanges: ['spec[0].access_modes'] },
     });
     this.claim.overrideLogicalId(id);
 

@@ -1,12 +1,11 @@
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ClaudeCodeAgent, CLAUDE_CODE_MODULE, type ClaudeCodeAgentProps } from '../../constructs/ai-agent.js';
 import { Agent } from '../../constructs/coder/agent.js';
 import { DataCoderWorkspace } from '../../constructs/coder/data-coder-workspace.js';
-import { checkTerraformJson, loadSchemas } from '../support/terraform-schema.js';
+import { checkTerraformJson, loadSchemas, providerSchemaDir } from '../support/terraform-schema.js';
 import { synth, testStack } from './helpers.js';
 
-const SCHEMA_DIR = join(import.meta.dirname, '..', '..', '..', 'shared', 'terraform-schemas');
+const SCHEMA_DIR = providerSchemaDir();
 
 function build(props: Partial<ClaudeCodeAgentProps> = {}) {
   const stack = testStack();

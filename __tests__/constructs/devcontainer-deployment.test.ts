@@ -155,9 +155,38 @@ describe('DevcontainerDeployment', () => {
     );
   });
 
+  it('issue 11.6: mounts no service account token, and selects nodes when asked', () => {
+    expect(podOf(build().stack).automount_service_account_token).toBe(false);
+    expect(podOf(build().stack).node_selector).toBeUndefined();
+    expect(podOf(build({ nodeSelector: { 'kubernetes.io/arch': 'arm64' } }).stack).node_selector).toEqual({ 'kubernetes.io/arch': 'arm64' });
+  });
+
+  it("issue 11.6: the soft anti-affinity excludes the Deployment's own pods by their selector labels", () => {
+    const [term] = podOf(build().stack).affinity.pod_anti_affinity.preferred_during_scheduling_ignored_during_execution;
+    expect(term.pod_affinity_term.label_selector[0].match_expressions).toEqual([
+      { key: 'app.kubernetes.io/name', operator: 'In', values: ['coder-workspace'] },
+      { key: 'id', operator: 'NotIn', values: ['w1'] },
+    ]);
+  });
+
+  it('keeps object labels and annotations off the pod when pod labels are given', () => {
+    const json = synth(build({ podLabels: { id: 'w1' }, annotations: { a: 'b' }, podAnnotations: { c: 'd' } }).stack);
+    const d = json.resource.kubernetes_deployment_v1.main;
+    expect(d.metadata.labels).toEqual({ 'app.kubernetes.io/name': 'coder-workspace', id: 'w1' });
+    expect(d.metadata.annotations).toEqual({ a: 'b' });
+    expect(d.spec.template.metadata).toEqual({ labels: { id: 'w1' }, annotations: { c: 'd' } });
+  });
+
+  it('passes a rewritten init script to both builder containers when given', () => {
+    const pod = podOf(build({ initScript: '${local.agent_init_script}' }).stack);
+    for (const c of [pod.init_container[1], pod.container[0]]) {
+      expect(c.env.find((e: any) => e.name === 'CODER_INIT_SCRIPT').value).toBe('${local.agent_init_script}');
+    }
+  });
+
   it('fails when a selector label is missing from the pod labels', () => {
     expect(() => build({ selectorLabels: { team: 'a' } })).toThrowError(
-      'DevcontainerDeployment: selectorLabels["team"] is "a" but labels["team"] is "undefined"; the pod labels must contain every selector label.',
+      'DevcontainerDeployment: selectorLabels["team"] is "a" but the pod label "team" is "undefined"; the pod labels must contain every selector label.',
     );
   });
 

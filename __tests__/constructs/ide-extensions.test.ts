@@ -1,13 +1,12 @@
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RECORD_DIR } from '../../builder/extensions/recorded.js';
 import { Agent } from '../../constructs/coder/agent.js';
 import { IdeExtensions, escapeTerraformTemplate, type IdeExtensionsProps } from '../../constructs/ide-extensions.js';
 import { renderIdeExtensionsScript } from '../../constructs/ide-extensions-script.js';
-import { checkTerraformJson, loadSchemas } from '../support/terraform-schema.js';
+import { checkTerraformJson, loadSchemas, providerSchemaDir } from '../support/terraform-schema.js';
 import { synth, testStack } from './helpers.js';
 
-const SCHEMA_DIR = join(import.meta.dirname, '..', '..', '..', 'shared', 'terraform-schemas');
+const SCHEMA_DIR = providerSchemaDir();
 
 function build(props: Partial<IdeExtensionsProps> = {}) {
   const stack = testStack();

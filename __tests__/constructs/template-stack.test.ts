@@ -22,9 +22,7 @@ describe('TemplateStack', () => {
     expect(Object.keys(modules).sort()).toEqual([
       'claude-code',
       'code-server',
-      'coder-login',
       'extensions',
-      'git-commit-signing',
       'jetbrains-gateway',
       'vscode-desktop',
     ]);
@@ -49,6 +47,7 @@ describe('TemplateStack', () => {
     const s = stack({ agentEnv: { EDITOR: 'vim' } });
     s.addAgentEnv('PAGER', 'less');
     expect(synth(s).resource.coder_agent.main.env).toEqual({
+      DEVCONTAINER_WORKSPACE_FOLDER: '${local.workspace_folder}',
       CODER_AGENT_DEVCONTAINERS_ENABLE: 'false',
       CODER_AGENT_DEVCONTAINERS_PROJECT_DISCOVERY_ENABLE: 'false',
       CODER_AGENT_DEVCONTAINERS_DISCOVERY_AUTOSTART_ENABLE: 'false',

@@ -4,7 +4,7 @@ import { synth, testStack } from './helpers.js';
 
 /**
  * Evaluates a variable's validation for a value, for the subset of Terraform
- * the conditions use (`==`, `||`, `length()`, `can(regex(...))`). Go's RE2 and
+ * the conditions use (`==`, `||`, `length()`, `can(regex(...))`, `contains([...], v)`). Go's RE2 and
  * JavaScript agree on these patterns (no look-around, no back-references).
  */
 function accepts(condition: string, name: string, value: string): boolean {
@@ -13,6 +13,7 @@ function accepts(condition: string, name: string, value: string): boolean {
     .replaceAll(`var.${name}`, 'v')
     .replace(/can\(regex\("((?:[^"\\]|\\.)*)", v\)\)/g, (_m, p: string) => `new RegExp(${JSON.stringify(JSON.parse(`"${p}"`))}).test(v)`)
     .replace(/length\(v\)/g, 'v.length')
+    .replace(/contains\((\[[^\]]*\]), v\)/g, '$1.includes(v)')
     .replaceAll('==', '===');
   return new Function('v', `return ${js};`)(value) as boolean;
 }
@@ -50,6 +51,13 @@ describe('TemplateVariables', () => {
     expect(ok('storage_class', 'Fast SSD')).toBe(false);
     expect(ok('external_auth_id', '')).toBe(false);
     expect(ok('agent_url', 'coder.svc:80')).toBe(false);
+    expect(ok('arch', 'x86_64')).toBe(false);
+    expect(ok('pvc_access_mode', 'ReadOnlyMany')).toBe(false);
+  });
+
+  it('issue 11.6: accepts the arches and access modes a workspace pod can use', () => {
+    for (const arch of ['amd64', 'arm64']) expect(ok('arch', arch)).toBe(true);
+    for (const mode of ['ReadWriteOnce', 'ReadWriteOncePod', 'ReadWriteMany']) expect(ok('pvc_access_mode', mode)).toBe(true);
   });
 
   it('accepts well-formed optional values', () => {

@@ -4,7 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeDocker } from '../support/docker.js';
 import { prepareDebianBase, testImages } from '../support/images.js';
-import { PodFailure, PodRunner, createTestNetwork, resolvePod, sweepLeftovers } from '../support/pod-runner.js';
+import { longestNameValues } from '../support/longest-names.js';
+import { PodFailure, PodRunner, PodSpecError, createTestNetwork, resolvePod, sweepLeftovers, validateObjects } from '../support/pod-runner.js';
 import { synthTemplate } from '../support/synth.js';
 
 const values = { 'coder_agent.main.token': 'tok-123', 'data.coder_parameter.repo.value': 'http://git/repo.git' };
@@ -52,13 +53,17 @@ function deployment(overrides: { init?: object[]; container?: object[] } = {}) {
   };
   return {
     resource: {
+      kubernetes_persistent_volume_claim_v1: { data: { metadata: [{ name: 'ws-data', labels: { app: 'ws' } }] } },
       kubernetes_deployment_v1: {
         ws: {
           count: '${data.coder_workspace.me.start_count}',
+          metadata: [{ name: 'ws', labels: { app: 'ws' } }],
           spec: [
             {
+              selector: [{ match_labels: { app: 'ws' } }],
               template: [
                 {
+                  metadata: [{ labels: { app: 'ws' } }],
                   spec: [
                     {
                       runtime_class_name: 'sysbox-runc',
@@ -129,8 +134,11 @@ describe('the synthesized template, as the scenarios resolve it', () => {
   // new reference in the template fails here first, without Docker.
   const scenarioValues: Record<string, string> = {
     'coder_agent.main.token': 'tok',
-    'coder_agent.main.init_script': '#!/bin/sh\nexit 0\n',
-    'var.agent_url != "" ? var.agent_url : data.coder_workspace.me.access_url': 'http://10.213.0.1:1/',
+    ...longestNameValues(),
+    'var.namespace': 'coder-workspace',
+    'var.arch': 'amd64',
+    'local.agent_init_script': '#!/bin/sh\nexit 0\n',
+    'local.coder_url': 'http://10.213.0.1:1/',
     'data.coder_parameter.repository.value': 'http://10.213.0.1:2/app.git',
     'data.coder_parameter.git_branch.value': '',
     'data.coder_parameter.rebuild.value': 'false',
@@ -165,6 +173,25 @@ describe('the synthesized template, as the scenarios resolve it', () => {
       expect(c.env.get('DEVCONTAINER_FALLBACK_IMAGE')).toBe('recovery');
     }
     expect(pod.volumes.filter((v) => v.kind === 'pvc').map((v) => v.name).sort()).toEqual(['docker-data', 'workspaces']);
+  });
+
+  it('issue 11.1: has objects the Kubernetes API accepts for 32-character owner and workspace names', async () => {
+    const { json } = await synthTemplate();
+    expect(() => validateObjects(json, scenarioValues)).not.toThrow();
+  });
+});
+
+describe('validateObjects', () => {
+  it('issue 11.1: refuses a template the API server would reject, naming each field', () => {
+    const tpl = deployment();
+    const ws = tpl.resource.kubernetes_deployment_v1.ws;
+    (ws.spec[0]!.template[0] as { metadata: { labels: Record<string, string> }[] }).metadata[0]!.labels['app.kubernetes.io/instance'] =
+      'coder-workspace-${lower(data.coder_workspace_owner.me.name)}-${lower(data.coder_workspace.me.name)}';
+    expect(() => validateObjects(tpl, { ...values, ...longestNameValues() })).toThrowError(PodSpecError);
+    expect(() => validateObjects(tpl, { ...values, ...longestNameValues() })).toThrowError(
+      /spec\.template\.metadata\.labels\[app\.kubernetes\.io\/instance\]: "coder-workspace-owner-with-the-longest-name-0032-workspace-with-longest-name-0032" must be no more than 63 characters \(is 81\)/,
+    );
+    expect(() => validateObjects(deployment(), values)).not.toThrow();
   });
 });
 

@@ -11,6 +11,9 @@ import { loadImageInto, prepareImages, testImages } from '../support/images.js';
 import { expect } from 'vitest';
 import { PodFailure, PodRunner, createTestNetwork, docker, sweepLeftovers, type DockerResult } from '../support/pod-runner.js';
 import { synthTemplate } from '../support/synth.js';
+import { renderInitScript } from '../support/coder-init-script.js';
+import { longestNameValues } from '../support/longest-names.js';
+import { evaluateLocal } from '../support/terraform-eval.js';
 
 /** Coder log source of the builder (docs/architecture.md, "Coder log source"). */
 export const BUILDER_LOG_SOURCE = '1a02c755-957a-4887-ba1f-72fa21a4ac7d';
@@ -84,36 +87,13 @@ export async function treeFiles(root: string): Promise<Record<string, string>> {
 }
 
 /**
- * The test's CODER_INIT_SCRIPT: what Coder's Linux bootstrap script does
- * (coder/coder provisionersdk/scripts/bootstrap_linux.sh): download
- * `<access URL>bin/coder-linux-<arch>` with curl, wget or busybox wget, make
- * it executable, set CODER_AGENT_AUTH/CODER_AGENT_URL and exec `coder agent`;
- * without any download tool it fails. One deviation: it does not `cd` into
- * its temp dir, so the stub can report the directory the builder chose.
+ * The test's `coder_agent.main.init_script`: rendered the way the coder
+ * provider renders Coder's Linux bootstrap script, with the access URL and
+ * the arch baked in at plan time (see __tests__/support/coder-init-script.ts
+ * for the sources it follows).
  */
-export function initScript(accessUrl: string): string {
-  const url = accessUrl.endsWith('/') ? accessUrl : `${accessUrl}/`;
-  return [
-    '#!/bin/sh',
-    'set -eu',
-    'BINARY_DIR=$(mktemp -d -t coder.XXXXXX)',
-    `BINARY_URL=${url}bin/coder-linux-amd64`,
-    'if command -v curl >/dev/null 2>&1; then',
-    '  curl -fsSL --compressed "$BINARY_URL" -o "$BINARY_DIR/coder"',
-    'elif command -v wget >/dev/null 2>&1; then',
-    '  wget -q "$BINARY_URL" -O "$BINARY_DIR/coder"',
-    'elif command -v busybox >/dev/null 2>&1; then',
-    '  busybox wget -q "$BINARY_URL" -O "$BINARY_DIR/coder"',
-    'else',
-    '  echo "error: no download tool found, please install curl, wget or busybox wget"',
-    '  exit 127',
-    'fi',
-    'chmod +x "$BINARY_DIR/coder"',
-    'export CODER_AGENT_AUTH="token"',
-    `export CODER_AGENT_URL="${url}"`,
-    'exec "$BINARY_DIR/coder" agent',
-    '',
-  ].join('\n');
+export function initScript(accessUrl: string, arch = 'amd64'): string {
+  return renderInitScript(accessUrl, arch);
 }
 
 export interface WorkspaceOptions {
@@ -138,12 +118,36 @@ export interface WorkspaceOptions {
   readonly hostname?: () => string;
 }
 
-/** The Terraform values of the test workspace, keyed by the template's expressions. */
-export function templateValues(env: E2eEnv, options: WorkspaceOptions): Record<string, string> {
+/** The URLs of Coder a workspace sees: the deployment's access URL and the template's `agent_url`. */
+export interface CoderUrls {
+  /** `data.coder_workspace.me.access_url`. @default the fake Coder's URL */
+  readonly accessUrl?: string;
+  /** `var.agent_url`. @default '' (none) */
+  readonly agentUrl?: string;
+}
+
+/**
+ * The Terraform values of the test workspace, keyed by the template's
+ * expressions. The template's own locals (`coder_url`, `agent_init_script`)
+ * are evaluated by Terraform from the values below, never restated here.
+ * Owner and workspace names are the longest Coder accepts, so every object
+ * the harness checks (pod-runner.ts) is checked for them.
+ */
+export function templateValues(env: E2eEnv, options: WorkspaceOptions, urls: CoderUrls = {}): Record<string, string> {
+  const accessUrl = urls.accessUrl ?? env.coder.url;
+  const arch = 'amd64';
+  const refs = {
+    'coder_agent.main.init_script': initScript(accessUrl, arch),
+    'data.coder_workspace.me.access_url': accessUrl,
+    'var.agent_url': urls.agentUrl ?? '',
+  };
   return {
+    ...longestNameValues(),
+    'var.namespace': 'coder-workspace',
+    'var.arch': arch,
     'coder_agent.main.token': env.coder.token,
-    'coder_agent.main.init_script': initScript(env.coder.url),
-    'var.agent_url != "" ? var.agent_url : data.coder_workspace.me.access_url': env.coder.url,
+    'local.coder_url': evaluateLocal(env.template, 'coder_url', refs),
+    'local.agent_init_script': evaluateLocal(env.template, 'agent_init_script', refs),
     'data.coder_parameter.repository.value': options.repo.url,
     'data.coder_parameter.git_branch.value': options.branch ?? '',
     'data.coder_parameter.rebuild.value': String(options.rebuild ?? false),
@@ -171,13 +175,13 @@ async function loadDevBases(pod: PodRunner, withDevBase: boolean, withDindBase: 
 }
 
 /** A workspace pod built from the synthesized template for one fixture repository. */
-export function workspacePod(env: E2eEnv, options: WorkspaceOptions): PodRunner {
+export function workspacePod(env: E2eEnv, options: WorkspaceOptions, urls: CoderUrls = {}): PodRunner {
   const pod = new PodRunner(env.template, {
     name: `cdk-e2e-${options.name}-${process.pid}`,
     network: env.network.name,
     sandboxImage: testImages.debian,
     images: { [TEMPLATE_BUILDER_IMAGE]: testImages.builder, [TEMPLATE_DIND_IMAGE]: testImages.dind },
-    values: templateValues(env, options),
+    values: templateValues(env, options, urls),
     hostname: options.hostname,
     afterInitContainer: async (container, runner) => {
       if (container !== 'dind') return;

@@ -20,6 +20,9 @@
  *  - the security context: privileged, runAsUser/Group, runAsNonRoot,
  *    allowPrivilegeEscalation, capabilities, read-only root, fsGroup.
  *
+ * Before anything runs, every object of the template is checked the way the
+ * API server validates it (k8s-validation.ts), for the test's values.
+ *
  * What it deliberately does not reproduce, and says so: runtime classes
  * (a runtime class name is logged and ignored: the engine runs everything with
  * its default runtime), resources, readiness/liveness probes, image pull
@@ -38,6 +41,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { formatViolations, validateTemplate } from './k8s-validation.js';
 
 /** Label carried by everything the end-to-end tests create; swept by {@link sweepLeftovers}. */
 export const E2E_LABEL = 'cdk-e2e';
@@ -292,6 +296,19 @@ export interface ResolveOptions {
   readonly extraEnv?: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
+/**
+ * Throws when an object of the template would be rejected by the API server
+ * (k8s-validation.ts: names, labels, annotations, the pod spec rules), with
+ * the references resolved from the test's values: the kubelet never sees a
+ * pod whose Deployment or claims Kubernetes refused to create.
+ */
+export function validateObjects(template: unknown, values: Readonly<Record<string, string>>): void {
+  const problems = formatViolations(validateTemplate(template, values));
+  if (problems.length > 0) {
+    throw new PodSpecError(`the Kubernetes API would reject the template's objects:\n${problems.join('\n')}`);
+  }
+}
+
 /** Reads the deployment's pod template into containers and volumes, resolving every reference. */
 export function resolvePod(template: unknown, options: ResolveOptions): ResolvedPod {
   const { name, spec } = findDeployment(template, options.deploymentName);
@@ -515,6 +532,7 @@ export class PodRunner {
     template: unknown,
     private readonly options: PodRunnerOptions,
   ) {
+    validateObjects(template, options.values);
     this.pod = resolvePod(template, options);
     this.log = options.log ?? (() => undefined);
     for (const note of this.pod.notes) this.log(`pod-runner: ${note}`);

@@ -4,6 +4,7 @@
 // attributes set, and min/max_items of blocks.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { sharedDir } from './shared-dir.js';
 
 interface Attribute {
   readonly required?: boolean;
@@ -120,4 +121,14 @@ function checkDynamic(dynamic: Record<string, unknown>, blockTypes: Record<strin
       else checkBody(s.content as Record<string, unknown>, blockType.block, `${where}.content`, report);
     });
   }
+}
+
+/**
+ * Folder of the provider schemas: ../shared/terraform-schemas when present
+ * (SHARED_DIR for a worktree elsewhere), else the project's copies of the
+ * types the template uses (__tests__/fixtures/terraform-schemas/README.md).
+ */
+export function providerSchemaDir(): string {
+  const shared = sharedDir();
+  return shared === undefined ? join(import.meta.dirname, '..', 'fixtures', 'terraform-schemas') : join(shared, 'terraform-schemas');
 }

@@ -38,6 +38,11 @@ export class DataCoderWorkspaceOwner extends TerraformDataSource {
     return this.getStringAttribute('email');
   }
 
+  /** The owner's session token for the workspace (sensitive: pass it only as environment). */
+  public get sessionToken(): string {
+    return this.getStringAttribute('session_token');
+  }
+
   /** Display name of the owner. */
   public get fullName(): string {
     return this.getStringAttribute('full_name');

@@ -3,6 +3,7 @@ export * as agent from './agent.js';
 export * as app from './app.js';
 export * as metadata from './metadata.js';
 export * as script from './script.js';
+export * as env from './env.js';
 export * as aiTask from './ai-task.js';
 export * as dataCoderWorkspace from './data-coder-workspace.js';
 export * as dataCoderWorkspaceOwner from './data-coder-workspace-owner.js';

@@ -1,7 +1,6 @@
 // Every coder/coder binding with every field set, synthesized and checked
 // against the provider schema: a misspelled snake_case name in any binding
 // fails here even when the template does not use that field.
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Agent } from '../../../constructs/coder/agent.js';
 import { App } from '../../../constructs/coder/app.js';
@@ -11,11 +10,12 @@ import { DataCoderProvisioner } from '../../../constructs/coder/data-coder-provi
 import { DataCoderWorkspaceOwner } from '../../../constructs/coder/data-coder-workspace-owner.js';
 import { DataCoderWorkspace } from '../../../constructs/coder/data-coder-workspace.js';
 import { Metadata } from '../../../constructs/coder/metadata.js';
+import { Env } from '../../../constructs/coder/env.js';
 import { CoderProvider } from '../../../constructs/coder/provider.js';
-import { checkTerraformJson, loadSchemas } from '../../support/terraform-schema.js';
+import { checkTerraformJson, loadSchemas, providerSchemaDir } from '../../support/terraform-schema.js';
 import { resolve, synth, testStack } from '../helpers.js';
 
-const schemas = loadSchemas(join(import.meta.dirname, '..', '..', '..', '..', 'shared', 'terraform-schemas'), ['coder']);
+const schemas = loadSchemas(providerSchemaDir(), ['coder']);
 
 function everything() {
   const stack = testStack();
@@ -53,6 +53,7 @@ function everything() {
     tooltip: 't',
     healthcheck: { url: 'http://localhost:8080/healthz', interval: 5, threshold: 6 },
   });
+  new Env(stack, 'env', { agentId: agent.id, name: 'CODER_URL', value: 'https://coder.example' });
   new Metadata(stack, 'metadata', { resourceId: agent.id, hide: false, icon: '/i', dailyCost: 1, item: [{ key: 'k', value: 'v', sensitive: true }] });
   new DataCoderWorkspace(stack, 'workspace');
   new DataCoderWorkspaceOwner(stack, 'owner');
@@ -107,12 +108,13 @@ describe('coder/coder bindings', () => {
       Agent.tfResourceType,
       App.tfResourceType,
       Metadata.tfResourceType,
+      Env.tfResourceType,
       DataCoderWorkspace.tfResourceType,
       DataCoderWorkspaceOwner.tfResourceType,
       DataCoderProvisioner.tfResourceType,
       DataCoderExternalAuth.tfResourceType,
       DataCoderParameter.tfResourceType,
-    ]).toEqual(['coder', 'coder_agent', 'coder_app', 'coder_metadata', 'coder_workspace', 'coder_workspace_owner', 'coder_provisioner', 'coder_external_auth', 'coder_parameter']);
+    ]).toEqual(['coder', 'coder_agent', 'coder_app', 'coder_metadata', 'coder_env', 'coder_workspace', 'coder_workspace_owner', 'coder_provisioner', 'coder_external_auth', 'coder_parameter']);
   });
 
   it('expose computed attributes as references', () => {
