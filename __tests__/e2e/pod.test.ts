@@ -89,6 +89,11 @@ describeDocker('workspace pod: cold start, restart, configuration change, rebuil
       expect(await marker(name), name).toEqual(['dev']);
     }
     expect((await pod.exec('devcontainer-agent', ['cat', `${FOLDER}/.markers-host/initializeCommand`])).stdout.trim()).toMatch(/^\d+$/);
+    // Issue 11.4: initializeCommand is repository code running in the builder container; it sees no token and no Coder script.
+    const initEnv = (await pod.exec('devcontainer-agent', ['cat', `${FOLDER}/.markers-host/initializeCommand.env`])).stdout;
+    expect(initEnv).toMatch(/^PATH=/m);
+    expect(secretsIn(initEnv, [env.coder.token, env.git.token])).toEqual([]);
+    expect(initEnv).not.toMatch(/^(CODER_AGENT_TOKEN|CODER_INIT_SCRIPT|GH_TOKEN|GITHUB_TOKEN|DOCKER_CONFIG)=/m);
 
     // Every builder line reached the fake Coder, under the registered source.
     expect(env.coder.sources.get(BUILDER_LOG_SOURCE)?.display_name).toBe('Dev Container');
