@@ -9,7 +9,7 @@ import { startFakeCoder, type FakeCoder, type FakeCoderOptions } from '../suppor
 import { startGitServer, type FixtureRepo, type GitServer } from '../support/git-server.js';
 import { loadImageInto, prepareImages, testImages } from '../support/images.js';
 import { expect } from 'vitest';
-import { PodFailure, PodRunner, createTestNetwork, docker, sweepLeftovers, type DockerResult } from '../support/pod-runner.js';
+import { PodFailure, PodRunner, createTestNetwork, docker, sweepLeftovers, type DockerResult, type PodRunnerOptions } from '../support/pod-runner.js';
 import { synthTemplate } from '../support/synth.js';
 
 /** Coder log source of the builder (docs/architecture.md, "Coder log source"). */
@@ -134,6 +134,10 @@ export interface WorkspaceOptions {
   readonly withDindBase?: boolean;
   /** Called once the sidecar is ready, right before the builder init container starts. */
   readonly beforeBuilder?: () => void | Promise<void>;
+  /** More Terraform values, over {@link templateValues} (e.g. a template variable a test sets). @default - none */
+  readonly values?: Readonly<Record<string, string>>;
+  /** Env the template does not pass (yet), per container; each use is a deviation its caller explains. @default - none */
+  readonly extraEnv?: PodRunnerOptions['extraEnv'];
 }
 
 /** The Terraform values of the test workspace, keyed by the template's expressions. */
@@ -175,7 +179,8 @@ export function workspacePod(env: E2eEnv, options: WorkspaceOptions): PodRunner 
     network: env.network.name,
     sandboxImage: testImages.debian,
     images: { [TEMPLATE_BUILDER_IMAGE]: testImages.builder, [TEMPLATE_DIND_IMAGE]: testImages.dind },
-    values: templateValues(env, options),
+    values: { ...templateValues(env, options), ...options.values },
+    extraEnv: options.extraEnv,
     afterInitContainer: async (container, runner) => {
       if (container !== 'dind') return;
       await loadDevBases(runner, options.withDevBase ?? true, options.withDindBase ?? false);
