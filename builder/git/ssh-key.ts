@@ -214,7 +214,7 @@ export async function openSshSession(o: SshSessionOptions): Promise<SshSession> 
   const remove = () => rm(dir, { recursive: true, force: true });
   try {
     const knownHostsFile = o.knownHosts === undefined ? undefined : path.join(dir, 'known_hosts');
-    if (knownHostsFile !== undefined) await writeFile(knownHostsFile, `${o.knownHosts?.trim() ?? ''}\n`, { mode: 0o600, flag: 'wx' });
+    if (knownHostsFile !== undefined) await writeFile(knownHostsFile, `${o.knownHosts.split(/\r?\n/).map((l) => l.trim()).join('\n').trim()}\n`, { mode: 0o600, flag: 'wx' });
     if (!withCoder) return { command: sshCommand({ knownHostsFile }), secrets: [], remove };
     let key: GitSshKey;
     try {

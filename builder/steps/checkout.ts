@@ -86,6 +86,9 @@ export async function checkout(ctx: CheckoutContext): Promise<CheckoutResult> {
   // The key file exists only while this step runs, on a tmpfs, and is removed however the step ends.
   const ssh = parsed.transport === 'ssh'
     ? await openSshSession({ log: ctx.log, ...ctx.ssh, host: parsed.host, deadline: start + ctx.timeoutMs, signal: ctx.signal, retryDelaysMs: ctx.sshKeyRetryDelaysMs })
+      .catch((error: NodeJS.ErrnoException) => {
+        throw new CheckoutError(`Could not prepare the SSH key and known_hosts files in memory (${error.code ?? error.message}); nothing was cloned.`, { cause: error });
+      })
     : undefined;
   try {
     return await checkoutWith(ctx, start, ssh);

@@ -96,6 +96,14 @@ describe('issue 11.5: where the key lives', () => {
     await expect(stat(path.dirname(keyFile))).rejects.toThrow(/ENOENT/);
   });
 
+  it('writes known_hosts pasted with Windows line ends as plain lines', async () => {
+    const line = `h ${key.publicKey.trim()}`;
+    const session = await openSshSession({ log: new Logger(new MemorySink()), knownHosts: `${line}\r\n# c\r\n`, host: 'h', deadline: soon() });
+    const file = /UserKnownHostsFile='([^']+)'/.exec(session.command ?? '')?.[1] as string;
+    expect(await readFile(file, 'utf8')).toBe(`${line}\n# c\n`);
+    await session.remove();
+  });
+
   it('removes directories a killed builder left behind', async () => {
     const stale = await mkdtemp(path.join('/dev/shm', SSH_DIR_PREFIX));
     await writeFile(path.join(stale, 'id'), 'old');
