@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { ConfigError } from './errors.js';
 import { parseBranchName } from './git/ref-name.js';
+import { coversHost, knownHostsAdvice, knownHostsName, missingKnownHostsProblem, parseKnownHosts, splitHostPort } from './git/known-hosts.js';
 import { parseRepoUrl } from './git/repo-url.js';
 
 /** The builder's sub-commands; each needs a different set of variables. */
@@ -33,6 +34,13 @@ export interface BuilderConfig {
   readonly rebuild: boolean;
   /** `DEVCONTAINER_FALLBACK_IMAGE`. @default - no recovery container */
   readonly fallbackImage?: string;
+  /**
+   * `DEVCONTAINER_SSH_KNOWN_HOSTS`: known_hosts lines, the only host keys ssh
+   * accepts for an ssh repository URL. Required for `up` and `run` with an ssh
+   * URL and the agent variables (unless `GIT_SSH_COMMAND` is set).
+   * @default - without Coder, the user's own known_hosts
+   */
+  readonly sshKnownHosts?: string;
   /** `GH_TOKEN`, else `GITHUB_TOKEN`, a secret. @default - git asks no credentials */
   readonly githubToken?: string;
   /** `DOCKER_HOST` (`unix://`, `tcp://` or `ssh://`). @default - the Docker CLI's default socket */
@@ -94,6 +102,7 @@ export function loadConfig(command: BuilderCommand, env: NodeJS.ProcessEnv = pro
 
   const repository = get('DEVCONTAINER_REPOSITORY');
   let repoName: string | undefined;
+  let sshHost: { host: string; port?: number } | undefined;
   if (repository === undefined) {
     problems.push('DEVCONTAINER_REPOSITORY is not set: give the git URL of the repository to build, e.g. https://github.com/owner/repo.git.');
   } else {
@@ -102,7 +111,13 @@ export function loadConfig(command: BuilderCommand, env: NodeJS.ProcessEnv = pro
     else if (parsed.hasPassword) problems.push('DEVCONTAINER_REPOSITORY contains a password: remove it from the URL and pass the token in GH_TOKEN instead.');
     else if (parsed.transport === 'http' && hasUserInfo(repository)) problems.push('DEVCONTAINER_REPOSITORY has a user name in its https URL (a token put there would reach git\'s command line and .git/config): remove the "user@" part and pass a token in GH_TOKEN instead.');
     else repoName = parsed.name;
+    if (typeof parsed !== 'string' && parsed.transport === 'ssh') sshHost = splitHostPort(parsed.host);
   }
+
+  const sshKnownHosts = get('DEVCONTAINER_SSH_KNOWN_HOSTS');
+  checkKnownHosts(sshKnownHosts, sshHost, {
+    required: command !== 'agent' && agentUrl !== undefined && agentToken !== undefined && get('GIT_SSH_COMMAND') === undefined,
+  }, problems);
 
   const rawBranch = get('DEVCONTAINER_BRANCH');
   let branch: string | undefined;
@@ -159,9 +174,25 @@ export function loadConfig(command: BuilderCommand, env: NodeJS.ProcessEnv = pro
   return {
     command, agentUrl, agentToken, initScript,
     repository: repository as string, branch, cacheFrom, cacheTo,
-    workspacesRoot, workspaceFolder, stateDir, rebuild, fallbackImage, githubToken, dockerHost,
+    workspacesRoot, workspaceFolder, stateDir, rebuild, fallbackImage, sshKnownHosts, githubToken, dockerHost,
     timeouts, logBudgetBytes, dockerConfig, secrets,
   };
+}
+
+/** DEVCONTAINER_SSH_KNOWN_HOSTS: well-formed, and naming the repository's host when it is an ssh URL. */
+function checkKnownHosts(value: string | undefined, ssh: { host: string; port?: number } | undefined, o: { required: boolean }, problems: string[]): void {
+  if (value === undefined) {
+    if (ssh !== undefined && o.required) problems.push(missingKnownHostsProblem(ssh.host, ssh.port));
+    return;
+  }
+  const parsed = parseKnownHosts(value);
+  if (parsed.problems.length > 0) {
+    problems.push(`DEVCONTAINER_SSH_KNOWN_HOSTS is not a known_hosts text: ${parsed.problems.join('; ')}. Give one "host key-type base64-key" line per key, as ssh-keyscan prints them.`);
+  } else if (parsed.lines.length === 0) {
+    problems.push('DEVCONTAINER_SSH_KNOWN_HOSTS has no key lines (only comments or blank lines): give the lines ssh-keyscan prints, or leave it empty.');
+  } else if (ssh !== undefined && !coversHost(parsed.lines, ssh.host, ssh.port)) {
+    problems.push(`DEVCONTAINER_SSH_KNOWN_HOSTS has no line for ${knownHostsName(ssh.host, ssh.port)}, the host of DEVCONTAINER_REPOSITORY, so ssh would refuse it. ${knownHostsAdvice(ssh.host, ssh.port)}`);
+  }
 }
 
 /** An http(s) URL naming a user: a token used as the user name is as secret as a password. */

@@ -4,6 +4,8 @@ import { ConfigError } from '../../builder/errors.js';
 
 const AGENT_TOKEN = 'agent-secret-5f1c9e';
 const GH = 'ghp_secretTOKEN123';
+/** A host key made with ssh-keygen -t ed25519 for these tests. */
+const HOST_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPOL4iVRWu3q/SnKuvUkp3Yt9A0O4gXD9fRYf+VDmB43';
 
 const base: NodeJS.ProcessEnv = {
   CODER_AGENT_URL: 'https://coder.example.com/',
@@ -178,7 +180,30 @@ describe('loadConfig failures', () => {
       expect(error.message).not.toContain('someone');
     }
     // ssh URLs name their user (git@) and carry no secret in it.
-    expect(() => loadConfig('up', { ...base, DEVCONTAINER_REPOSITORY: 'ssh://git@github.com/o/r.git' })).not.toThrow();
+    expect(() => loadConfig('up', { ...base, DEVCONTAINER_REPOSITORY: 'ssh://git@github.com/o/r.git', DEVCONTAINER_SSH_KNOWN_HOSTS: `github.com ${HOST_KEY}` })).not.toThrow();
+  });
+
+  it('issue 11.5: an ssh URL in a workspace needs known host keys, with one message saying how to get them', () => {
+    for (const command of ['up', 'run'] as const) {
+      const error = problemsOf(command, { ...base, DEVCONTAINER_REPOSITORY: 'ssh://git@git.example.com:2222/o/r.git' });
+      expect(error.problems).toEqual([expect.stringMatching(/^DEVCONTAINER_SSH_KNOWN_HOSTS is not set, but DEVCONTAINER_REPOSITORY is an ssh URL: .*\[git\.example\.com\]:2222.*never trusts a key on first use.*`ssh-keyscan -p 2222 git\.example\.com`.*ssh_known_hosts/)]);
+    }
+    // `agent` never clones; a laptop `run` without Coder uses the user's ssh; GIT_SSH_COMMAND is the operator's own choice.
+    expect(() => loadConfig('agent', { ...base, DEVCONTAINER_REPOSITORY: 'git@github.com:o/r.git' })).not.toThrow();
+    expect(() => loadConfig('run', { DEVCONTAINER_REPOSITORY: 'git@github.com:o/r.git' })).not.toThrow();
+    expect(() => loadConfig('up', { ...base, DEVCONTAINER_REPOSITORY: 'git@github.com:o/r.git', GIT_SSH_COMMAND: 'ssh -F /etc/my-ssh' })).not.toThrow();
+    expect(() => loadConfig('up', base)).not.toThrow();
+  });
+
+  it('issue 11.5: DEVCONTAINER_SSH_KNOWN_HOSTS is read as given and checked against the repository host', () => {
+    const lines = `# from ssh-keyscan\n[git.example.com]:2222 ${HOST_KEY}\ngithub.com ${HOST_KEY}\n`;
+    const ok = loadConfig('up', { ...base, DEVCONTAINER_REPOSITORY: 'ssh://git@git.example.com:2222/o/r.git', DEVCONTAINER_SSH_KNOWN_HOSTS: lines });
+    expect(ok.sshKnownHosts).toBe(lines.trim());
+    const other = problemsOf('up', { ...base, DEVCONTAINER_REPOSITORY: 'git@gitlab.com:o/r.git', DEVCONTAINER_SSH_KNOWN_HOSTS: lines });
+    expect(other.problems).toEqual([expect.stringMatching(/^DEVCONTAINER_SSH_KNOWN_HOSTS has no line for gitlab\.com, the host of DEVCONTAINER_REPOSITORY.*`ssh-keyscan gitlab\.com`/)]);
+    const broken = problemsOf('up', { ...base, DEVCONTAINER_SSH_KNOWN_HOSTS: `github.com ${HOST_KEY.slice(0, 40)}\ngithub.com` });
+    expect(broken.problems).toEqual([expect.stringMatching(/^DEVCONTAINER_SSH_KNOWN_HOSTS is not a known_hosts text: line 1 has a ssh-ed25519 key .*; line 2 is not "host key-type base64-key"/)]);
+    expect(problemsOf('up', { ...base, DEVCONTAINER_SSH_KNOWN_HOSTS: '# nothing' }).problems).toEqual([expect.stringMatching(/has no key lines/)]);
   });
 
   it('fails when the repository URL carries a password, without printing it', () => {

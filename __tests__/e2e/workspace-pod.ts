@@ -9,7 +9,7 @@ import { startFakeCoder, type FakeCoder, type FakeCoderOptions } from '../suppor
 import { startGitServer, type FixtureRepo, type GitServer } from '../support/git-server.js';
 import { loadImageInto, prepareImages, testImages } from '../support/images.js';
 import { expect } from 'vitest';
-import { PodFailure, PodRunner, createTestNetwork, docker, sweepLeftovers, type DockerResult } from '../support/pod-runner.js';
+import { PodFailure, PodRunner, createTestNetwork, docker, sweepLeftovers, type DockerResult, type PodRunnerOptions } from '../support/pod-runner.js';
 import { synthTemplate } from '../support/synth.js';
 import { renderInitScript } from '../support/coder-init-script.js';
 import { longestNameValues } from '../support/longest-names.js';
@@ -116,6 +116,10 @@ export interface WorkspaceOptions {
   readonly beforeBuilder?: () => void | Promise<void>;
   /** The pod's hostname at each start (`deploymentHostnames` in dev-container.ts). @default - the runner's fixed one */
   readonly hostname?: () => string;
+  /** More Terraform values, over {@link templateValues} (e.g. a template variable a test sets). @default - none */
+  readonly values?: Readonly<Record<string, string>>;
+  /** Env the template does not pass (yet), per container; each use is a deviation its caller explains. @default - none */
+  readonly extraEnv?: PodRunnerOptions['extraEnv'];
 }
 
 /** The URLs of Coder a workspace sees: the deployment's access URL and the template's `agent_url`. */
@@ -181,8 +185,9 @@ export function workspacePod(env: E2eEnv, options: WorkspaceOptions, urls: Coder
     network: env.network.name,
     sandboxImage: testImages.debian,
     images: { [TEMPLATE_BUILDER_IMAGE]: testImages.builder, [TEMPLATE_DIND_IMAGE]: testImages.dind },
-    values: templateValues(env, options, urls),
+    values: { ...templateValues(env, options, urls), ...options.values },
     hostname: options.hostname,
+    extraEnv: options.extraEnv,
     afterInitContainer: async (container, runner) => {
       if (container !== 'dind') return;
       await loadDevBases(runner, options.withDevBase ?? true, options.withDindBase ?? false);

@@ -1,8 +1,12 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 
 // A stand-in for the part of coderd the builder talks to. Every rule below is
 // taken from coder/coder, and enforced so tests can fail:
@@ -20,6 +24,15 @@ import type { AddressInfo } from 'node:net';
 //   stored cast to VARCHAR(1024), i.e. cut to 1024 characters
 //   (`queries/workspaceagents.sql` `InsertWorkspaceAgentLogs`). An unknown
 //   `log_source_id` violates a foreign key: 500.
+// - `GET /api/v2/workspaceagents/me/gitsshkey` (route in `coderd/coderd.go`
+//   under `/workspaceagents/me`, same agent auth; handler
+//   `coderd/gitsshkey.go` `agentGitSSHKey`): 200 with `agentsdk.GitSSHKey`
+//   `{"public_key", "private_key"}` (`codersdk/agentsdk/agentsdk.go`), the
+//   workspace owner's key pair; 500 "Internal error fetching git SSH key."
+//   when the owner has none (the query finds no row). Coder generates
+//   ed25519 by default (`coderd/gitsshkey/gitsshkey.go`): an OpenSSH PEM
+//   private key and an authorized_keys line "type base64\n" without comment
+//   (`codersdk/gitsshkey.go` notes the trailing newline).
 // - `GET /bin/coder-linux-<arch>`: the agent binary, no auth (`site` serves it).
 
 /** Options of {@link startFakeCoder}. */
@@ -39,6 +52,28 @@ export interface FakeCoderOptions {
   readonly limitBytes?: number;
   /** A file served as `GET /bin/coder-linux-amd64` and `-arm64`. @default - 404 */
   readonly agentBinary?: string;
+  /** The workspace owner's git SSH key pair (see {@link generateGitSshKey}). @default - none: the endpoint answers 500 */
+  readonly gitSshKey?: GitSshKeyPair;
+}
+
+/** A key pair as Coder stores it for a user. */
+export interface GitSshKeyPair {
+  /** authorized_keys form, `ssh-ed25519 AAAA…\n`. */
+  readonly publicKey: string;
+  /** OpenSSH PEM. */
+  readonly privateKey: string;
+}
+
+/** A fresh ed25519 pair in the formats Coder serves, made with the host's ssh-keygen. */
+export async function generateGitSshKey(): Promise<GitSshKeyPair> {
+  const dir = await mkdtemp(join(tmpdir(), 'fake-coder-key-'));
+  try {
+    await promisify(execFile)('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', '', '-f', join(dir, 'id')]);
+    const [type, blob] = (await readFile(join(dir, 'id.pub'), 'utf8')).trim().split(/\s+/);
+    return { publicKey: `${type} ${blob}\n`, privateKey: await readFile(join(dir, 'id'), 'utf8') };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 /** One stored log line. */
@@ -147,6 +182,10 @@ export async function startFakeCoder(options: FakeCoderOptions = {}): Promise<Fa
 
     if (method === 'POST' && path === '/api/v2/workspaceagents/me/log-source') return postLogSource(body, reply);
     if (method === 'PATCH' && path === '/api/v2/workspaceagents/me/logs') return patchLogs(body, reply);
+    if (method === 'GET' && path === '/api/v2/workspaceagents/me/gitsshkey') {
+      if (options.gitSshKey === undefined) return reply(500, { message: 'Internal error fetching git SSH key.', detail: 'sql: no rows in result set' });
+      return reply(200, { public_key: options.gitSshKey.publicKey, private_key: options.gitSshKey.privateKey });
+    }
     return reply(405, { message: `${method} ${path} is not part of the fake.` });
   }
 

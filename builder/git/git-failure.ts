@@ -1,10 +1,11 @@
 import { formatDuration } from '../log/logger.js';
 import type { ProcessError } from '../process.js';
-import { redactUrl } from './repo-url.js';
+import { knownHostsAdvice, knownHostsName, splitHostPort } from './known-hosts.js';
+import { parseRepoUrl, redactUrl } from './repo-url.js';
 
 /** What went wrong in a git command that talks to the remote, in the user's terms. */
 export interface GitFailure {
-  readonly kind: 'auth' | 'no-credentials' | 'repository-not-found' | 'branch-not-found' | 'unreachable' | 'timeout' | 'ssh-auth' | 'other';
+  readonly kind: 'auth' | 'no-credentials' | 'repository-not-found' | 'branch-not-found' | 'unreachable' | 'timeout' | 'ssh-auth' | 'ssh-host-key' | 'other';
   /** What happened and what to do about it. */
   readonly message: string;
   /** A network hiccup worth another attempt. */
@@ -49,8 +50,14 @@ export function describeGitFailure(error: ProcessError, ctx: GitFailureContext):
   if (/could not read (?:Username|Password)|terminal prompts disabled/i.test(text)) {
     return make('no-credentials', `${repo} requires authentication but no GitHub token (GH_TOKEN) ${ctx.hasToken ? 'was offered for this host' : 'is set'}. Connect GitHub external auth in the template so it passes a token, or use a public repository.`);
   }
-  if (/Permission denied \(publickey|Host key verification failed/i.test(text)) {
-    return make('ssh-auth', `SSH authentication to ${repo} failed: the builder has no SSH key for it. Use the https URL of the repository with GitHub external auth (GH_TOKEN) instead.`);
+  if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|host key is known for/i.test(text)) {
+    const parsed = parseRepoUrl(ctx.repository);
+    const { host, port } = splitHostPort(typeof parsed === 'string' ? '' : parsed.host);
+    const changed = /REMOTE HOST IDENTIFICATION HAS CHANGED|key for .* has changed/i.test(text);
+    return make('ssh-host-key', `The SSH host key of ${knownHostsName(host, port)} ${changed ? 'does not match the one in DEVCONTAINER_SSH_KNOWN_HOSTS (the known_hosts the builder uses): the host changed its key, or something is in between' : 'is not in DEVCONTAINER_SSH_KNOWN_HOSTS (the known_hosts the builder uses)'}, so ssh refused to connect to ${repo}. ${knownHostsAdvice(host, port)}`);
+  }
+  if (/Permission denied \(publickey/i.test(text)) {
+    return make('ssh-auth', `${repo} refused the SSH key. In a workspace the builder uses your Coder git SSH key: add its public key (Coder: Account → SSH keys, or \`coder publickey\`) to your account on the git host, or use the https URL with GitHub external auth (GH_TOKEN). Without Coder (\`run\` on a laptop) git uses your own ssh keys.`);
   }
   if (/Repository not found|repository '.*' not found|does not appear to be a git repository|returned error: 404/i.test(text)) {
     return make('repository-not-found', `Repository ${repo} was not found. Check DEVCONTAINER_REPOSITORY for typos; a private repository also reads as "not found" when the token (GH_TOKEN) cannot see it.`);

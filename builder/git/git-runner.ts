@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Logger } from '../log/logger.js';
 import { run, type RunOptions, type RunResult } from '../process.js';
 import { parseRepoUrl } from './repo-url.js';
+import { sshCommand } from './ssh-key.js';
 
 /** How every git command of one checkout runs. */
 export interface GitRunnerOptions {
@@ -14,6 +15,8 @@ export interface GitRunnerOptions {
   readonly folder: string;
   /** `folder` with symbolic links resolved: git checks ownership against the real path. @default - same as folder */
   readonly realFolder?: string;
+  /** GIT_SSH_COMMAND for ssh remotes (`builder/git/ssh-key.ts`). @default - the builder's own GIT_SSH_COMMAND, else the user's ssh with accept-new */
+  readonly sshCommand?: string;
   readonly signal?: AbortSignal;
 }
 
@@ -69,8 +72,10 @@ export function gitEnvironment(options: Omit<GitRunnerOptions, 'log' | 'signal'>
     GIT_INDEX_FILE: undefined,
     GIT_CONFIG_PARAMETERS: undefined,
     GIT_CEILING_DIRECTORIES: path.dirname(options.folder),
-    // SSH remotes: fail instead of prompting; trust a host key on first use, as a fresh pod has no known_hosts.
-    GIT_SSH_COMMAND: process.env.GIT_SSH_COMMAND ?? 'ssh -o BatchMode=yes -o StrictHostKeyChecking=accept-new',
+    // SSH remotes: fail instead of prompting. In a workspace the command uses
+    // the Coder key and DEVCONTAINER_SSH_KNOWN_HOSTS (ssh-key.ts); without
+    // Coder it is the user's own ssh, trusting a new host on first use.
+    GIT_SSH_COMMAND: options.sshCommand ?? process.env.GIT_SSH_COMMAND ?? sshCommand({}),
     [TOKEN_ENV]: options.githubToken,
     GIT_CONFIG_COUNT: String(config.length),
   };

@@ -10,6 +10,7 @@ import { adoptStaged, stagedFolders, stageForKeeping, unstage } from '../git/kep
 import { restoreOwnership } from '../git/ownership.js';
 import { parseRepoUrl, redactUrl } from '../git/repo-url.js';
 import { reuseCheckout } from '../git/reuse.js';
+import { openSshSession, type SshSession, type SshSettings } from '../git/ssh-key.js';
 
 /** What `checkout` needs. */
 export interface CheckoutContext {
@@ -27,6 +28,14 @@ export interface CheckoutContext {
   readonly signal?: AbortSignal;
   /** Pauses before retrying a clone after a network failure; the length bounds the retries. @default [2000, 5000] */
   readonly retryDelaysMs?: readonly number[];
+  /**
+   * For ssh URLs: with the agent URL and token, git authenticates with the
+   * workspace owner's Coder git SSH key (kept in memory for this step only)
+   * and checks host keys against `knownHosts` only. @default - the user's own ssh
+   */
+  readonly ssh?: SshSettings;
+  /** Pauses between attempts to get the Coder SSH key. @default [1000, 2000, 5000, 10000, 20000] */
+  readonly sshKeyRetryDelaysMs?: readonly number[];
 }
 
 /** What the checkout step did. */
@@ -69,18 +78,33 @@ export interface CheckoutResult {
  */
 export async function checkout(ctx: CheckoutContext): Promise<CheckoutResult> {
   const start = performance.now();
-  const deadline = start + ctx.timeoutMs;
-  const { log } = ctx;
-  const folder = path.resolve(ctx.folder);
   const parsed = parseRepoUrl(ctx.repository);
   if (typeof parsed === 'string') throw new CheckoutError(`DEVCONTAINER_REPOSITORY ${parsed}.`);
   if (ctx.githubToken !== undefined && parsed.transport !== 'http') {
-    log.info(`GH_TOKEN is not used: ${redactUrl(ctx.repository)} is not an https URL.`);
+    ctx.log.info(`GH_TOKEN is not used: ${redactUrl(ctx.repository)} is not an https URL.`);
   }
-  const secrets = ctx.githubToken === undefined ? [] : [ctx.githubToken];
+  // The key file exists only while this step runs, on a tmpfs, and is removed however the step ends.
+  const ssh = parsed.transport === 'ssh'
+    ? await openSshSession({ log: ctx.log, ...ctx.ssh, host: parsed.host, deadline: start + ctx.timeoutMs, signal: ctx.signal, retryDelaysMs: ctx.sshKeyRetryDelaysMs })
+      .catch((error: NodeJS.ErrnoException) => {
+        throw new CheckoutError(`Could not prepare the SSH key and known_hosts files in memory (${error.code ?? error.message}); nothing was cloned.`, { cause: error });
+      })
+    : undefined;
+  try {
+    return await checkoutWith(ctx, start, ssh);
+  } finally {
+    await ssh?.remove();
+  }
+}
+
+async function checkoutWith(ctx: CheckoutContext, start: number, ssh: SshSession | undefined): Promise<CheckoutResult> {
+  const deadline = start + ctx.timeoutMs;
+  const { log } = ctx;
+  const folder = path.resolve(ctx.folder);
+  const secrets = [...(ctx.githubToken === undefined ? [] : [ctx.githubToken]), ...(ssh?.secrets ?? [])];
   await mkdir(path.dirname(folder), { recursive: true });
   const realFolder = path.join(await realpath(path.dirname(folder)), path.basename(folder));
-  const git = createGit({ log, repository: ctx.repository, githubToken: ctx.githubToken, folder, realFolder, signal: ctx.signal });
+  const git = createGit({ log, repository: ctx.repository, githubToken: ctx.githubToken, folder, realFolder, sshCommand: ssh?.command, signal: ctx.signal });
   const common = { log, git, repository: ctx.repository, branch: ctx.branch, deadline, timeoutMs: ctx.timeoutMs, hasToken: ctx.githubToken !== undefined, secrets };
   // Without a working git, every later check would misread the folder.
   await git(['--version'], { onLine: 'quiet' }).catch((error: unknown) => {
@@ -101,6 +125,9 @@ export async function checkout(ctx: CheckoutContext): Promise<CheckoutResult> {
     if (leftovers.length > 0) log.warn(`Files moved aside by an earlier start are still in ${leftovers.join(', ')}; they move into the checkout once the builder clones one.`);
     action = 'kept-as-is';
   } else {
+    // Without the key a fresh clone cannot work; an existing checkout still starts (its fetch may fail: kept-offline).
+    if (ssh?.problem !== undefined && state.kind !== 'ours') throw new CheckoutError(ssh.problem);
+    if (ssh?.problem !== undefined) log.warn(`${ssh.problem} The existing checkout is used; fetching a new branch may fail.`);
     if (state.kind === 'ours') {
       try {
         const reused = await reuseCheckout({ ...common, folder, remote: state.remote, signal: ctx.signal });

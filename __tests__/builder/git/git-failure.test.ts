@@ -130,8 +130,28 @@ describe('describeGitFailure', () => {
     expect(describeGitFailure(processError(['fatal: something new']), ctx)).toMatchObject({ kind: 'other', retryable: false, message: 'git clone of https://github.com/o/r.git failed (git exited with code 128).' });
   });
 
-  it('recognizes SSH key failures', () => {
-    expect(describeGitFailure(processError(['git@github.com: Permission denied (publickey).']), ctx).kind).toBe('ssh-auth');
+  it('issue 11.5: a refused SSH key points at the Coder git SSH key', () => {
+    const result = describeGitFailure(processError(['git@github.com: Permission denied (publickey).', 'fatal: Could not read from remote repository.']), ctx);
+    expect(result).toMatchObject({ kind: 'ssh-auth', retryable: false });
+    expect(result.message).toMatch(/refused the SSH key.*Coder git SSH key.*coder publickey/);
+  });
+
+  // OpenSSH 9.2's own lines (openssh-portable sshconnect.c), as git passes them on.
+  it('issue 11.5: an unknown or changed host key names DEVCONTAINER_SSH_KNOWN_HOSTS and ssh-keyscan', () => {
+    const sshCtx = { ...ctx, repository: 'ssh://git@172.30.77.1:2222/o/r.git' };
+    const unknown = describeGitFailure(processError([
+      'No ED25519 host key is known for [172.30.77.1]:2222 and you have requested strict checking.',
+      'Host key verification failed.', 'fatal: Could not read from remote repository.',
+    ]), sshCtx);
+    expect(unknown).toMatchObject({ kind: 'ssh-host-key', retryable: false });
+    expect(unknown.message).toMatch(/^The SSH host key of \[172\.30\.77\.1\]:2222 is not in DEVCONTAINER_SSH_KNOWN_HOSTS.*`ssh-keyscan -p 2222 172\.30\.77\.1`/);
+    const changed = describeGitFailure(processError([
+      '@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@',
+      '@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @',
+      'Host key for [172.30.77.1]:2222 has changed and you have requested strict checking.',
+      'Host key verification failed.',
+    ]), sshCtx);
+    expect(changed.message).toMatch(/does not match the one in DEVCONTAINER_SSH_KNOWN_HOSTS/);
   });
 
   it('scrub leaves ordinary lines alone', () => {
