@@ -7,6 +7,7 @@ import { SSH_DIR_PREFIX } from '../../../builder/git/ssh-key.js';
 import { checkout } from '../../../builder/steps/checkout.js';
 import { generateGitSshKey, startFakeCoder, type FakeCoder, type GitSshKeyPair } from '../../support/fake-coder.js';
 import { everywhereASecretCouldLeak, useCheckoutHarness, userGit } from './checkout-harness.js';
+import { PASS_ENV } from '../../../builder/process.js';
 
 // What git hands to ssh is checked here with a transport stand-in on PATH:
 // git runs `$GIT_SSH_COMMAND [-p port] host "git-upload-pack '<path>'"`
@@ -58,7 +59,8 @@ async function sshFixture() {
   await writeFile(expectedKey, key.privateKey);
   process.env.SSH_ARGV_LOG = sshLog;
   process.env.SSH_EXPECTED_KEY = expectedKey;
-  h.onCleanup(() => { delete process.env.SSH_ARGV_LOG; delete process.env.SSH_EXPECTED_KEY; });
+  process.env[PASS_ENV] = 'GIT_ARGV_LOG,SSH_ARGV_LOG,SSH_EXPECTED_KEY'; // children see only an allow-listed environment
+  h.onCleanup(() => { delete process.env.SSH_ARGV_LOG; delete process.env.SSH_EXPECTED_KEY; delete process.env[PASS_ENV]; });
   const name = `ssh-${Math.random().toString(36).slice(2, 8)}`;
   const repo = await h.server.createRepo(name, { files: { 'README.md': '# over ssh\n' } });
   await repo.commit('feature', { 'feature.txt': 'f\n' });
