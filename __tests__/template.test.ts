@@ -36,6 +36,7 @@ const BUILDER_ENV = [
   'DEVCONTAINER_CACHE_TO',
   'DEVCONTAINER_REBUILD',
   'DEVCONTAINER_FALLBACK_IMAGE',
+  'DEVCONTAINER_SSH_KNOWN_HOSTS',
   'GH_TOKEN',
   'DOCKER_HOST',
   'DOCKER_CONFIG',
@@ -131,6 +132,11 @@ describe('the workspace pod', () => {
       expect(envValue(c, 'GH_TOKEN')).toBe('${data.coder_external_auth.github.access_token}');
       expect(envValue(c, 'CODER_AGENT_URL')).toBe('${local.coder_url}');
     }
+  });
+
+  it('issue 11.5: passes the ssh_known_hosts variable to the builder as DEVCONTAINER_SSH_KNOWN_HOSTS', () => {
+    for (const name of BUILDERS) expect(envValue(container(name), 'DEVCONTAINER_SSH_KNOWN_HOSTS')).toBe('${var.ssh_known_hosts}');
+    expect(json.variable.ssh_known_hosts).toMatchObject({ type: 'string', default: '', nullable: false });
   });
 
   it('never passes a token as an argument or command', () => {
@@ -335,10 +341,12 @@ describe('variables and parameters', () => {
       'pvc_access_mode',
       'registry_auth_secret',
       'runtime_class_name',
+      'ssh_known_hosts',
       'storage_class',
     ]);
     // Booleans cannot be malformed and API tokens have no checkable shape; every other string is validated.
-    const checkable = (Object.values(variables) as any[]).filter((v) => v.type === 'string' && !v.sensitive);
+    // ssh_known_hosts is checked by the builder, which names the bad line (builder/git/known-hosts.ts).
+    const checkable = (Object.entries(variables) as [string, any][]).filter(([name, v]) => v.type === 'string' && !v.sensitive && name !== 'ssh_known_hosts').map(([, v]) => v);
     expect(checkable).toHaveLength(12);
     for (const v of checkable) expect(v.validation).toHaveLength(1);
     for (const secret of ['anthropic_api_key', 'claude_code_oauth_token']) expect(variables[secret].sensitive).toBe(true);

@@ -47,6 +47,11 @@ export interface BuilderSettings {
    * @default - no recovery container: a failed build fails the pod's init container
    */
   readonly fallbackImage?: string;
+  /**
+   * known_hosts lines for ssh repository URLs (`DEVCONTAINER_SSH_KNOWN_HOSTS`); may be a reference.
+   * @default - none: the builder refuses ssh URLs in a workspace
+   */
+  readonly sshKnownHosts?: string;
   /** `"true"` to rebuild the dev container on this start (`DEVCONTAINER_REBUILD`); may be a reference. */
   readonly rebuild: string;
   /** The owner's GitHub token (`GH_TOKEN`); sensitive, only ever an env value. */
@@ -82,6 +87,7 @@ export function builderEnv(s: BuilderEnvInputs): EnvVar[] {
   if (auth.present && s.cacheTo !== undefined) env.push({ name: 'DEVCONTAINER_CACHE_TO', value: s.cacheTo, when: auth.when });
   if (s.workspaceFolder !== undefined) env.push({ name: 'DEVCONTAINER_WORKSPACE_FOLDER', value: s.workspaceFolder });
   if (s.fallbackImage !== undefined) env.push({ name: 'DEVCONTAINER_FALLBACK_IMAGE', value: s.fallbackImage });
+  if (s.sshKnownHosts !== undefined) env.push({ name: 'DEVCONTAINER_SSH_KNOWN_HOSTS', value: s.sshKnownHosts });
   env.push(
     { name: 'DEVCONTAINER_REBUILD', value: s.rebuild },
     { name: 'GH_TOKEN', value: s.githubToken },

@@ -239,6 +239,7 @@ export class TemplateStack extends TerraformStack {
       rebuild: p.rebuild.value,
       fallbackImage: `\${${v.fallbackImage.stringValue} == "none" ? "" : (${v.fallbackImage.stringValue} != "" ? ${v.fallbackImage.stringValue} : ${v.builderImage.stringValue})}`,
       githubToken: github.accessToken,
+      sshKnownHosts: v.sshKnownHosts.stringValue,
       metadataItems: [
         { key: 'workspaces volume', value: `${p.workspacesVolumeSize.value} GiB` },
         { key: 'docker volume', value: `${p.dockerVolumeSize.value} GiB` },

@@ -56,6 +56,8 @@ export class TemplateVariables extends Construct {
   public readonly arch: TerraformVariable;
   /** `pvc_access_mode`: the access mode of both workspace volumes. */
   public readonly pvcAccessMode: TerraformVariable;
+  /** `ssh_known_hosts`: the only host keys the builder accepts for an ssh repository URL. */
+  public readonly sshKnownHosts: TerraformVariable;
 
   public constructor(scope: Construct, id: string, props: TemplateVariablesProps) {
     super(scope, id);
@@ -130,6 +132,12 @@ export class TemplateVariables extends Construct {
         'Access mode of the workspace volumes. ReadWriteOncePod (Kubernetes 1.29+, CSI volumes) keeps a second pod from mounting them; it applies to new workspaces only.',
       default: 'ReadWriteOnce',
       validation: { condition: oneOf(ACCESS_MODES), errorMessage: `pvc_access_mode must be one of ${ACCESS_MODES.join(', ')}.` },
+    });
+    // The builder validates the lines and names the problem (builder/git/known-hosts.ts), so no regex here.
+    this.sshKnownHosts = this.variable('ssh_known_hosts', {
+      description:
+        'known_hosts lines (as `ssh-keyscan <host>` prints them) with the only host keys the builder accepts when the repository parameter is an ssh URL. Required for ssh URLs: the builder clones with the workspace owner\'s Coder git SSH key and never trusts a host key on first use.',
+      default: '',
     });
   }
 

@@ -40,15 +40,8 @@ describeDocker('issue 11.5: ssh repository URLs with the Coder git SSH key', () 
   /** The private key's base64 lines: none may show up anywhere. */
   let keyLines: string[];
 
-  /**
-   * The known_hosts the template gives the builder: through the template
-   * variable once the template has it; until then as extra env on the
-   * builder init container (a deviation: the template does not pass it yet).
-   */
-  const knownHosts = (value: string | undefined): Partial<WorkspaceOptions> =>
-    JSON.stringify(env.template).includes('var.ssh_known_hosts')
-      ? { values: { 'var.ssh_known_hosts': value ?? '' } }
-      : { extraEnv: value === undefined ? {} : { 'devcontainer-builder': { DEVCONTAINER_SSH_KNOWN_HOSTS: value } } };
+  /** The known_hosts the template gives the builder: its `ssh_known_hosts` variable. */
+  const knownHosts = (value: string | undefined): Partial<WorkspaceOptions> => ({ values: { 'var.ssh_known_hosts': value ?? '' } });
 
   beforeAll(async () => {
     key = await generateGitSshKey();

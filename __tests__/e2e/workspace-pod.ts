@@ -158,6 +158,8 @@ export function templateValues(env: E2eEnv, options: WorkspaceOptions, urls: Cod
     'data.coder_external_auth.github.access_token': options.ghToken ?? env.git.token,
     // No registry is reachable: no cache import or export.
     'var.cache_repo': '',
+    // No ssh repository unless a test gives the host keys.
+    'var.ssh_known_hosts': '',
     'var.registry_auth_secret != "" ? [1] : []': '[]',
     'var.builder_image': TEMPLATE_BUILDER_IMAGE,
     // The template's choice between "none", a given image and the builder image.
