@@ -34,7 +34,8 @@ wait_for_engine() {
 }
 
 # install_packages [--with-engine]: the test tools (debootstrap for the local
-# Debian base, jq for the runc wrapper), plus docker.io when asked.
+# Debian base, jq for the runc wrapper, openssh-client for the ssh tests),
+# plus docker.io when asked.
 install_packages() {
   local missing=()
   if [[ ${1:-} == --with-engine ]]; then
@@ -44,6 +45,8 @@ install_packages() {
   fi
   command -v debootstrap >/dev/null 2>&1 || missing+=(debootstrap)
   command -v jq >/dev/null 2>&1 || missing+=(jq)
+  # ssh-keygen/ssh-keyscan: the ssh clone tests make keys and read host keys.
+  command -v ssh-keyscan >/dev/null 2>&1 || missing+=(openssh-client)
   if ((${#missing[@]} == 0)); then return 0; fi
   if ((EUID != 0)) || ! command -v apt-get >/dev/null 2>&1; then
     say "missing ${missing[*]}; install them (needs root and apt)"
