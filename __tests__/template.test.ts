@@ -367,8 +367,8 @@ describe('variables and parameters', () => {
       expect(p.description).toBeTruthy();
       expect(p.icon).toBeTruthy();
       expect(p.order).toBeGreaterThan(0);
-      if (p.type === 'number') expect(p.validation[0]).toMatchObject({ min: expect.any(Number), max: expect.any(Number) });
-      if (p.type === 'string') expect(p.validation[0].regex).toBeTruthy();
+      if (p.type === 'number') expect(p.validation).toMatchObject({ min: expect.any(Number), max: expect.any(Number) });
+      if (p.type === 'string') expect(p.validation.regex).toBeTruthy();
     }
     expect(parameters.cpu.default).toBe('2');
     expect(parameters.memory.default).toBe('4');
@@ -381,10 +381,10 @@ describe('variables and parameters', () => {
 
   it('validates git URLs and branch names with the patterns Coder evaluates (RE2-compatible)', () => {
     const parameters = json.data.coder_parameter;
-    const url = new RegExp(parameters.repository.validation[0].regex);
+    const url = new RegExp(parameters.repository.validation.regex);
     for (const ok of ['https://github.com/vgijssel/setup.git', 'git@github.com:vgijssel/setup.git', 'ssh://git@host:2222/org/repo.git']) expect(url.test(ok)).toBe(true);
     for (const bad of ['http://github.com/x.git', 'github.com/x', 'https://github.com/x y.git', '']) expect(url.test(bad)).toBe(false);
-    const ref = new RegExp(parameters.git_branch.validation[0].regex);
+    const ref = new RegExp(parameters.git_branch.validation.regex);
     for (const ok of ['main', 'feature/x-1', 'release/v1.2.3']) expect(ref.test(ok)).toBe(true);
     for (const bad of ['', '-x', 'a//b', '/main', 'a b', '.hidden']) expect(ref.test(bad)).toBe(false);
   });

@@ -1,8 +1,8 @@
 import { Fn, Op, TerraformVariable, Token, type TerraformHclModule } from 'cdktf';
 import { Construct } from 'constructs';
-import type { Agent } from './coder/agent.js';
-import { AiTask } from './coder/ai-task.js';
-import { DataCoderTask } from './coder/data-coder-task.js';
+import type { Agent } from './coder/generated/agent/index.js';
+import { AiTask } from './coder/generated/ai-task/index.js';
+import { DataCoderTask } from './coder/generated/data-coder-task/index.js';
 import { addRegistryModule, type RegistryModuleSpec } from './registry-module.js';
 
 /** The Claude Code module, pinned (4.x: `workdir`, `ai_prompt`, `report_tasks`, output `task_app_id`). */

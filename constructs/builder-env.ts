@@ -1,5 +1,5 @@
 import { Token } from 'cdktf';
-import type { Agent } from './coder/agent.js';
+import type { Agent } from './coder/generated/agent/index.js';
 import type { DindSidecar } from './dind-sidecar.js';
 import type { EnvVar } from './pod-spec.js';
 

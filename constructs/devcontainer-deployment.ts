@@ -5,8 +5,8 @@ import {
   deploymentV1SpecTemplateSpecContainerToTerraform,
   deploymentV1SpecTemplateSpecInitContainerToTerraform,
 } from '@cdktf/provider-kubernetes/lib/deployment-v1/index.js';
-import type { Agent } from './coder/agent.js';
-import { Metadata, type MetadataItem } from './coder/metadata.js';
+import type { Agent } from './coder/generated/agent/index.js';
+import { Metadata, type MetadataItem } from './coder/generated/metadata/index.js';
 import { DindSidecar } from './dind-sidecar.js';
 import { builderEnv, DOCKER_CONFIG_DIR, registryCondition, type BuilderSettings } from './builder-env.js';
 import { assertUniqueNames, nullIfEmpty, renderEnv, renderMounts, splitConditional, withDynamic, type EnvVar, type PodVolume, type VolumeMount } from './pod-spec.js';

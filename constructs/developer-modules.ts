@@ -1,8 +1,8 @@
 import { Construct } from 'constructs';
 import type { IResolvable } from 'cdktf';
-import type { Agent } from './coder/agent.js';
-import { Env } from './coder/env.js';
-import { Script } from './coder/script.js';
+import type { Agent } from './coder/generated/agent/index.js';
+import { Env } from './coder/generated/env/index.js';
+import { Script } from './coder/generated/script/index.js';
 import { escapeTerraformTemplate } from './ide-extensions.js';
 
 /** Properties of {@link DeveloperModules}. */

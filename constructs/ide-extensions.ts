@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { CODE_SERVER_INSTALL_PREFIX, RECORD_DIR } from '../builder/extensions/recorded.js';
-import type { Agent } from './coder/agent.js';
-import { Script } from './coder/script.js';
+import type { Agent } from './coder/generated/agent/index.js';
+import { Script } from './coder/generated/script/index.js';
 import { renderIdeExtensionsScript } from './ide-extensions-script.js';
 
 /** Properties of {@link IdeExtensions}. */

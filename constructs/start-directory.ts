@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import type { IResolvable } from 'cdktf';
-import type { Agent } from './coder/agent.js';
-import { Script } from './coder/script.js';
+import type { Agent } from './coder/generated/agent/index.js';
+import { Script } from './coder/generated/script/index.js';
 import { escapeTerraformTemplate } from './ide-extensions.js';
 
 /** Properties of {@link StartDirectory}. */

@@ -1,11 +1,11 @@
 import { Lazy, TerraformHclModule, TerraformLocal, TerraformModule, TerraformStack, Token } from 'cdktf';
 import type { Construct } from 'constructs';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider/index.js';
-import { Agent } from './coder/agent.js';
-import { DataCoderExternalAuth } from './coder/data-coder-external-auth.js';
-import { DataCoderWorkspaceOwner } from './coder/data-coder-workspace-owner.js';
-import { DataCoderWorkspace } from './coder/data-coder-workspace.js';
-import { CoderProvider } from './coder/provider.js';
+import { Agent } from './coder/generated/agent/index.js';
+import { DataCoderExternalAuth } from './coder/generated/data-coder-external-auth/index.js';
+import { DataCoderWorkspaceOwner } from './coder/generated/data-coder-workspace-owner/index.js';
+import { DataCoderWorkspace } from './coder/generated/data-coder-workspace/index.js';
+import { CoderProvider } from './coder/generated/provider/index.js';
 import { CODER_PROVIDER_VERSION } from './coder/version.js';
 import { ClaudeCodeAgent } from './ai-agent.js';
 import { DeveloperModules } from './developer-modules.js';
@@ -107,7 +107,7 @@ export class TemplateStack extends TerraformStack {
     const p = (this.parameters = new WorkspaceParameters(this, 'parameters'));
     this.workspace = named(new DataCoderWorkspace(this, 'workspace'), 'me');
     this.owner = named(new DataCoderWorkspaceOwner(this, 'owner'), 'me');
-    const github = named(new DataCoderExternalAuth(this, 'github', { externalAuthId: v.externalAuthId.stringValue }), 'github');
+    const github = named(new DataCoderExternalAuth(this, 'github', { id: v.externalAuthId.stringValue }), 'github');
 
     const repoName = `trimsuffix(basename(replace(${p.repository.value}, ":", "/")), ".git")`;
     const folder = new TerraformLocal(this, 'workspace_folder', `/workspaces/\${${repoName}}`);

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { DataCoderParameter, type DataCoderParameterConfig } from './coder/data-coder-parameter.js';
+import { DataCoderParameter, type DataCoderParameterConfig } from './coder/generated/data-coder-parameter/index.js';
 
 /** Properties of {@link WorkspaceParameters}. */
 export interface WorkspaceParametersProps {

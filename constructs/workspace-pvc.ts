@@ -1,7 +1,7 @@
 import { Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { PersistentVolumeClaimV1 } from '@cdktf/provider-kubernetes/lib/persistent-volume-claim-v1/index.js';
-import { Metadata, type MetadataItem } from './coder/metadata.js';
+import { Metadata, type MetadataItem } from './coder/generated/metadata/index.js';
 import { nullIfEmpty, type IMountable, type PodVolume, type VolumeMount } from './pod-spec.js';
 import { requireProps } from './require-props.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ClaudeCodeAgent, CLAUDE_CODE_MODULE, type ClaudeCodeAgentProps } from '../../constructs/ai-agent.js';
-import { Agent } from '../../constructs/coder/agent.js';
-import { DataCoderWorkspace } from '../../constructs/coder/data-coder-workspace.js';
+import { Agent } from '../../constructs/coder/generated/agent/index.js';
+import { DataCoderWorkspace } from '../../constructs/coder/generated/data-coder-workspace/index.js';
 import { checkTerraformJson, loadSchemas, providerSchemaDir } from '../support/terraform-schema.js';
 import { synth, testStack } from './helpers.js';
 

@@ -3,8 +3,8 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync, existsS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Agent } from '../../constructs/coder/agent.js';
-import { DataCoderWorkspace } from '../../constructs/coder/data-coder-workspace.js';
+import { Agent } from '../../constructs/coder/generated/agent/index.js';
+import { DataCoderWorkspace } from '../../constructs/coder/generated/data-coder-workspace/index.js';
 import { DeveloperModules, GIT_COMMIT_SIGNING_SCRIPT, type DeveloperModulesProps } from '../../constructs/developer-modules.js';
 import { addRegistryModule } from '../../constructs/registry-module.js';
 import { synth, testStack } from './helpers.js';

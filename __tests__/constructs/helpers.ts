@@ -1,6 +1,6 @@
 // Throw-away stacks for construct tests: build, synthesize, parse.
 import { Testing, TerraformOutput, TerraformStack, TerraformVariable } from 'cdktf';
-import { Agent } from '../../constructs/coder/agent.js';
+import { Agent } from '../../constructs/coder/generated/agent/index.js';
 import { DindSidecar, type DindSidecarProps } from '../../constructs/dind-sidecar.js';
 import { WorkspacePvc, type WorkspacePvcProps } from '../../constructs/workspace-pvc.js';
 

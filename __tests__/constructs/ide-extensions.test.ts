@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RECORD_DIR } from '../../builder/extensions/recorded.js';
-import { Agent } from '../../constructs/coder/agent.js';
+import { Agent } from '../../constructs/coder/generated/agent/index.js';
 import { IdeExtensions, escapeTerraformTemplate, type IdeExtensionsProps } from '../../constructs/ide-extensions.js';
 import { renderIdeExtensionsScript } from '../../constructs/ide-extensions-script.js';
 import { checkTerraformJson, loadSchemas, providerSchemaDir } from '../support/terraform-schema.js';

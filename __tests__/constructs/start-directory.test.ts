@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Agent } from '../../constructs/coder/agent.js';
+import { Agent } from '../../constructs/coder/generated/agent/index.js';
 import { START_DIRECTORY_MARKER, StartDirectory, startDirectoryScript } from '../../constructs/start-directory.js';
 import { synth, testStack } from './helpers.js';
 

@@ -1,17 +1,18 @@
-// Every coder/coder binding with every field set, synthesized and checked
-// against the provider schema: a misspelled snake_case name in any binding
-// fails here even when the template does not use that field.
+// The generated coder/coder bindings (constructs/coder/generated/) the
+// template uses, with every field set, synthesized and checked against the
+// provider schema: proves the generator's names and block shapes, including
+// fields the template does not use.
 import { describe, expect, it } from 'vitest';
-import { Agent } from '../../../constructs/coder/agent.js';
-import { App } from '../../../constructs/coder/app.js';
-import { DataCoderExternalAuth } from '../../../constructs/coder/data-coder-external-auth.js';
-import { DataCoderParameter } from '../../../constructs/coder/data-coder-parameter.js';
-import { DataCoderProvisioner } from '../../../constructs/coder/data-coder-provisioner.js';
-import { DataCoderWorkspaceOwner } from '../../../constructs/coder/data-coder-workspace-owner.js';
-import { DataCoderWorkspace } from '../../../constructs/coder/data-coder-workspace.js';
-import { Metadata } from '../../../constructs/coder/metadata.js';
-import { Env } from '../../../constructs/coder/env.js';
-import { CoderProvider } from '../../../constructs/coder/provider.js';
+import { Agent } from '../../../constructs/coder/generated/agent/index.js';
+import { App } from '../../../constructs/coder/generated/app/index.js';
+import { DataCoderExternalAuth } from '../../../constructs/coder/generated/data-coder-external-auth/index.js';
+import { DataCoderParameter } from '../../../constructs/coder/generated/data-coder-parameter/index.js';
+import { DataCoderProvisioner } from '../../../constructs/coder/generated/data-coder-provisioner/index.js';
+import { DataCoderWorkspaceOwner } from '../../../constructs/coder/generated/data-coder-workspace-owner/index.js';
+import { DataCoderWorkspace } from '../../../constructs/coder/generated/data-coder-workspace/index.js';
+import { Metadata } from '../../../constructs/coder/generated/metadata/index.js';
+import { Env } from '../../../constructs/coder/generated/env/index.js';
+import { CoderProvider } from '../../../constructs/coder/generated/provider/index.js';
 import { checkTerraformJson, loadSchemas, providerSchemaDir } from '../../support/terraform-schema.js';
 import { resolve, synth, testStack } from '../helpers.js';
 
@@ -58,7 +59,7 @@ function everything() {
   new DataCoderWorkspace(stack, 'workspace');
   new DataCoderWorkspaceOwner(stack, 'owner');
   new DataCoderProvisioner(stack, 'provisioner');
-  new DataCoderExternalAuth(stack, 'github', { externalAuthId: 'github', optional: true });
+  new DataCoderExternalAuth(stack, 'github', { id: 'github', optional: true });
   new DataCoderParameter(stack, 'parameter', {
     name: 'size',
     type: 'number',
@@ -89,12 +90,12 @@ describe('coder/coder bindings', () => {
     const json = everything();
     const agent = json.resource.coder_agent.agent;
     expect(agent).toMatchObject({ api_key_scope: 'all', connection_timeout: 600, motd_file: '/etc/motd', startup_script_behavior: 'blocking' });
-    expect(agent.display_apps).toEqual([{ vscode: true, vscode_insiders: false, web_terminal: true, ssh_helper: true, port_forwarding_helper: false }]);
+    expect(agent.display_apps).toEqual({ vscode: true, vscode_insiders: false, web_terminal: true, ssh_helper: true, port_forwarding_helper: false });
     expect(agent.metadata).toEqual([{ key: 'k', display_name: 'K', script: 'echo', interval: 5, timeout: 1, order: 1 }]);
     expect(json.resource.coder_app.app).toMatchObject({ agent_id: '${coder_agent.agent.id}', open_in: 'tab', display_name: 'Web' });
     expect(json.resource.coder_metadata.metadata).toMatchObject({ resource_id: '${coder_agent.agent.id}', daily_cost: 1 });
     expect(json.data.coder_external_auth.github).toMatchObject({ id: 'github', optional: true });
-    expect(json.data.coder_parameter.parameter).toMatchObject({ display_name: 'Size', form_type: 'input', validation: [{ min: 1, max: 2, monotonic: 'increasing', error: 'e' }] });
+    expect(json.data.coder_parameter.parameter).toMatchObject({ display_name: 'Size', form_type: 'input', validation: { min: 1, max: 2, monotonic: 'increasing', error: 'e' } });
     expect(json.provider.coder).toEqual([{ url: 'https://coder.example' }]);
   });
 
@@ -123,7 +124,7 @@ describe('coder/coder bindings', () => {
     const ws = new DataCoderWorkspace(stack, 'w');
     const owner = new DataCoderWorkspaceOwner(stack, 'o');
     const prov = new DataCoderProvisioner(stack, 'p');
-    const auth = new DataCoderExternalAuth(stack, 'g', { externalAuthId: 'gh' });
+    const auth = new DataCoderExternalAuth(stack, 'g', { id: 'gh' });
     const param = new DataCoderParameter(stack, 'x', { name: 'x' });
     const refs = {
       token: agent.token,
