@@ -86,7 +86,8 @@ const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /**
  * The in-container script (`sh -c`, as root) run before each agent start:
- * writes {@link profileSnippet} when /etc/profile.d exists, and, when the
+ * writes {@link profileSnippet} into /etc/profile.d (made when /etc/profile
+ * exists), and, when the
  * real workspace folder differs from the one the template's apps name,
  * makes that path a symbolic link to it, only if nothing is there yet and
  * it is not inside the real folder. Prints one line per thing it did or
@@ -95,6 +96,8 @@ const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 export function prepareContainerScript(realFolder: string, appFolder: string, snippetPath = PROFILE_SNIPPET_PATH): string {
   return [
     `real=${quote(realFolder)}; link=${quote(appFolder)}; snippet=${quote(snippetPath)}`,
+    // Debian's /etc/profile sources /etc/profile.d/*.sh when the folder exists.
+    'if [ ! -d "${snippet%/*}" ] && [ -f /etc/profile ]; then mkdir -p "${snippet%/*}" 2>/dev/null || :; fi',
     'if [ -d "${snippet%/*}" ]; then printf \'%s\' "$1" > "$snippet" 2>/dev/null || echo "warn: could not write $snippet: login shells get the PATH of /etc/profile"; fi',
     '[ "$real" != "$link" ] || exit 0',
     'if [ -e "$link" ] || [ -L "$link" ]; then',
