@@ -26,9 +26,9 @@ export function agentBinaryUrl(agentUrl: string, arch: string): string {
  * Download the Coder agent binary to a private temporary file (mode 0755),
  * for dev containers without curl, wget or busybox. Bounded: 3 attempts,
  * 5 minutes each.
- * @returns the file and a function removing it
+ * @returns the file (`<dir>/coder`), its private folder and a function removing both
  */
-export async function downloadAgentBinary(log: Logger, url: string, signal?: AbortSignal): Promise<{ file: string; remove: () => Promise<void> }> {
+export async function downloadAgentBinary(log: Logger, url: string, signal?: AbortSignal): Promise<{ dir: string; file: string; remove: () => Promise<void> }> {
   const dir = await mkdtemp(path.join(tmpdir(), 'coder-agent-'));
   const file = path.join(dir, 'coder');
   const remove = () => rm(dir, { recursive: true, force: true });
@@ -40,8 +40,11 @@ export async function downloadAgentBinary(log: Logger, url: string, signal?: Abo
       if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
       await pipeline(Readable.fromWeb(response.body as WebReadableStream), createWriteStream(file, { mode: 0o755 }));
       await chmod(file, 0o755);
+      // The folder is copied into the dev container as the binary's folder
+      // on PATH: every user there must be able to enter it.
+      await chmod(dir, 0o755);
       log.info(`Downloaded the Coder agent from ${url}`);
-      return { file, remove };
+      return { dir, file, remove };
     } catch (error) {
       lastError = error;
       if (signal?.aborted) break;

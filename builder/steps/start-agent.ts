@@ -3,14 +3,19 @@ import type { Logger } from '../log/logger.js';
 import { ProcessError, run } from '../process.js';
 import { idLabelFor } from '../devcontainer/args.js';
 import { agentBinaryUrl, coderArch, downloadAgentBinary } from './agent-binary.js';
+import { AGENT_BIN_DIR, environmentLines, prepareContainerScript, profileSnippet } from './agent-env.js';
 
 /**
  * Where the running agent's pid and start time are kept, inside the dev
  * container (`<pid> <starttime>`; starttime is field 22 of /proc/<pid>/stat).
  */
 export const AGENT_PID_FILE = '/tmp/.devcontainer-builder-agent.pid';
-/** Where a downloaded agent binary is copied into the dev container. */
-export const AGENT_BINARY_PATH = '/tmp/.devcontainer-builder-coder';
+/**
+ * Where a downloaded agent binary is copied into the dev container: named
+ * `coder`, in a folder of its own that the agent's PATH includes, so
+ * `coder stat`, coder-login and `coder exp mcp` find it (issue 11.7).
+ */
+export const AGENT_BINARY_PATH = `${AGENT_BIN_DIR}/coder`;
 
 /** What `startAgent` needs. */
 export interface StartAgentOptions {
@@ -18,7 +23,12 @@ export interface StartAgentOptions {
   readonly containerId: string;
   readonly remoteUser: string;
   readonly remoteWorkspaceFolder: string;
-  /** The checkout on the Docker host; `devcontainer exec` finds the container by its id label. */
+  /**
+   * The checkout on the Docker host; `devcontainer exec` finds the container
+   * by its id label. Also the folder the template's apps open
+   * (`/workspaces/<repo>`): when `remoteWorkspaceFolder` differs, it becomes
+   * a link to it inside the container.
+   */
   readonly workspaceFolder: string;
   readonly agentUrl: string;
   /** A secret: reaches the agent through stdin and its environment only. */
@@ -57,10 +67,13 @@ export interface RunningAgent {
 // Runs in the container as the remote user. The token is the first stdin
 // line (never argv); the rest of stdin is the script that execs the agent,
 // so this shell's pid becomes the agent's pid. Only shell built-ins: the
-// image may have nothing else.
+// image may have nothing else. Before the token is read, the environment
+// lines save (devcontainer exec) or load (docker exec) the remote
+// environment (builder/steps/agent-env.ts).
 /** The in-container launcher (`sh -c`), with its pid file. */
-export function launcherScript(pidFile = AGENT_PID_FILE): string {
+export function launcherScript(pidFile = AGENT_PID_FILE, env: { mode: 'save' | 'restore'; envFile?: string; binDir?: string } = { mode: 'save' }): string {
   return [
+    ...environmentLines(env.mode, env),
     'IFS= read -r CODER_AGENT_TOKEN || exit 97',
     'export CODER_AGENT_TOKEN',
     'read -r stat < /proc/$$/stat; set -- $stat',
@@ -128,6 +141,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
 
   await stopLeftoverAgent(options);
   await removeOldDownloads(options);
+  await prepareContainer(options);
 
   let script = options.initScript;
   const canDownload = await docker(['exec', containerId, 'sh', '-c', 'command -v curl || command -v wget || command -v busybox'])
@@ -139,12 +153,15 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     if (!arch) throw new AgentError(`The dev container's architecture "${machine.trim()}" has no Coder agent build.`);
     const binary = await downloadAgentBinary(log, agentBinaryUrl(options.agentUrl, arch));
     try {
-      await docker(['cp', binary.file, `${containerId}:${AGENT_BINARY_PATH}`]);
+      // A folder copied to a path that does not exist yet is created there
+      // (docker cp); its contents replace an earlier copy's.
+      await docker(['cp', `${binary.dir}/.`, `${containerId}:${AGENT_BIN_DIR}`]);
     } finally {
       await binary.remove();
     }
     script = `export CODER_AGENT_AUTH="${authTypeOf(options.initScript)}"\nexec ${AGENT_BINARY_PATH} agent\n`;
   }
+  const launcher = launcherScript(AGENT_PID_FILE, { mode: options.viaDevcontainer ? 'save' : 'restore', binDir: canDownload ? undefined : AGENT_BIN_DIR });
 
   const agentEnv: Record<string, string> = {
     CODER_AGENT_URL: options.agentUrl,
@@ -155,12 +172,12 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     ? [options.devcontainerBin ?? 'devcontainer', [
       'exec', '--workspace-folder', options.workspaceFolder, '--id-label', idLabelFor(options.workspaceFolder),
       ...Object.entries(agentEnv).flatMap(([k, v]) => ['--remote-env', `${k}=${v}`]),
-      'sh', '-c', launcherScript(),
+      'sh', '-c', launcher,
     ]] as const
     : ['docker', [
       'exec', '-i', '-u', options.remoteUser, '-w', options.remoteWorkspaceFolder,
       ...Object.entries(agentEnv).flatMap(([k, v]) => ['--env', `${k}=${v}`]),
-      containerId, 'sh', '-c', launcherScript(),
+      containerId, 'sh', '-c', launcher,
     ]] as const;
 
   const controller = new AbortController();
@@ -210,6 +227,27 @@ async function removeOldDownloads(options: Pick<StartAgentOptions, 'log' | 'cont
     return 0;
   });
   if (removed > 0) log.info(`Removed ${removed} Coder agent download folder${removed === 1 ? '' : 's'} (/tmp/coder.*) of earlier starts.`);
+}
+
+/**
+ * As root: the login shell PATH snippet, and the link from the folder the
+ * template's apps open to the real workspace folder. Never fails the start.
+ */
+async function prepareContainer(options: Pick<StartAgentOptions, 'log' | 'containerId' | 'dockerHost' | 'remoteWorkspaceFolder' | 'workspaceFolder'>): Promise<void> {
+  const { log } = options;
+  const script = prepareContainerScript(options.remoteWorkspaceFolder, options.workspaceFolder);
+  const out = await run(log, 'docker', ['exec', '-u', 'root', options.containerId, 'sh', '-c', script, 'sh', profileSnippet()], {
+    env: options.dockerHost ? { DOCKER_HOST: options.dockerHost } : undefined,
+    timeoutMs: 60_000,
+    onLine: 'quiet',
+  }).then((r) => r.stdout, (error: unknown) => {
+    log.warn(`Could not prepare the dev container for the agent: ${error instanceof Error ? error.message : String(error)}`);
+    return '';
+  });
+  for (const line of out.split('\n')) {
+    if (line.startsWith('warn: ')) log.warn(line.slice(6));
+    else if (line.startsWith('linked: ')) log.info(`The workspace folder is ${options.remoteWorkspaceFolder}; ${line.slice(8)} so the apps open it.`);
+  }
 }
 
 /** The `CODER_AGENT_AUTH` the init script sets (`token` unless it says otherwise). */

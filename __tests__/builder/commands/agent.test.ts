@@ -7,6 +7,7 @@ import { agentCommand } from '../../../builder/commands/agent.js';
 import { writeState } from '../../../builder/commands/state.js';
 import { AgentError } from '../../../builder/errors.js';
 import { AGENT_BINARY_PATH, cleanupDownloadsScript } from '../../../builder/steps/start-agent.js';
+import { AGENT_ENV_FILE, profileSnippet } from '../../../builder/steps/agent-env.js';
 import { Logger } from '../../../builder/log/logger.js';
 import { MemorySink } from '../../../builder/log/memory-sink.js';
 import { replay, TOKEN, World, type FakeRule } from './harness.js';
@@ -87,7 +88,7 @@ describe('agentCommand with fake docker and devcontainer', () => {
     expect(docker.at(-2)).toBe('exec -u root abc123def456');
   });
 
-  it('without curl, wget or busybox: downloads the agent here and copies it in', async () => {
+  it('issue 11.7: without curl, wget or busybox: downloads the agent here and copies it in as `coder` in a folder on its PATH', async () => {
     const server: Server = createServer((req, res) => {
       if (req.url === '/bin/coder-linux-amd64') res.end('#!/bin/sh\necho fake coder\n');
       else res.writeHead(404).end();
@@ -107,9 +108,14 @@ describe('agentCommand with fake docker and devcontainer', () => {
     await expect(agentCommand(world.context('agent', { CODER_AGENT_URL: url }), { restartDelaysMs: [] })).rejects.toThrow(AgentError);
     const calls = world.recordedCalls();
     const cp = calls.find((c) => c.tool === 'docker' && c.args[0] === 'cp')!;
-    expect(cp.args[2]).toBe(`abc123def456:${AGENT_BINARY_PATH}`);
+    // The binary's private download folder, copied in whole: the binary lands as <folder>/coder.
+    expect(cp.args[1]).toMatch(/coder-agent-[^/]+\/\.$/);
+    expect(cp.args[2]).toBe('abc123def456:/tmp/.devcontainer-builder-bin');
+    expect(AGENT_BINARY_PATH).toBe('/tmp/.devcontainer-builder-bin/coder');
     const exec = calls.find((c) => c.tool === 'devcontainer' && c.args[0] === 'exec')!;
     expect(exec.stdin).toBe(`${TOKEN}\nexport CODER_AGENT_AUTH="token"\nexec ${AGENT_BINARY_PATH} agent\n`);
+    // The launcher puts the folder on the agent's PATH, so its children find `coder`.
+    expect(exec.args.at(-1)).toContain('PATH="$PATH:/tmp/.devcontainer-builder-bin"');
   });
 
   it('uses plain docker exec as root for the recovery container', async () => {
@@ -179,6 +185,38 @@ describe('agentCommand with fake docker and devcontainer', () => {
     expect(calls.filter((c) => c.tool === 'docker').map((c) => c.args.join(' '))).toContain('start abc123def456');
     expect(calls.find((c) => c.args[1] === '-i')!.args.slice(0, 6)).toEqual(['exec', '-i', '-u', 'vscode', '-w', '/workspaces/sample']);
     expect(world.sink.lines.some((l) => l.level === 'error' && l.text.startsWith("Could not start the dev container with its configuration: The dev container's postCreateCommand failed"))).toBe(true);
+  });
+
+  it('issue 11.10: devcontainer exec starts save the remote environment, plain docker exec starts load it, login shells keep its PATH', async () => {
+    world = new World();
+    await upRan(world);
+    world.script([...FOUND, { tool: 'devcontainer', args: ['exec'], exit: 1 }, { tool: 'docker', args: ['exec', '-i'], exit: 1 }]);
+    await expect(agentCommand(world.context('agent'), { restartDelaysMs: [10, 10] })).rejects.toThrow(AgentError);
+    const calls = world.recordedCalls();
+    const viaCli = calls.filter((c) => c.tool === 'devcontainer' && c.args[0] === 'exec');
+    const plain = calls.filter((c) => c.tool === 'docker' && c.args[1] === '-i');
+    expect([viaCli.length, plain.length]).toEqual([2, 1]);
+    for (const c of viaCli) expect(c.args.at(-1)).toContain(`export -p > ${AGENT_ENV_FILE}`);
+    expect(plain[0]!.args.at(-1)).toContain(`. ${AGENT_ENV_FILE}`);
+    expect(plain[0]!.args.at(-1)).not.toContain('export -p');
+    // Before every start, as root: the profile.d snippet that keeps the PATH in login shells.
+    const prepares = calls.filter((c) => c.tool === 'docker' && c.args.slice(0, 4).join(' ') === 'exec -u root abc123def456' && c.args.at(-1) === profileSnippet());
+    expect(prepares).toHaveLength(3);
+  });
+
+  it('issue 11.8: a workspaceFolder other than /workspaces/<repo> gets the apps\' folder linked to it, and the agent starts there', async () => {
+    world = new World();
+    await writeState(path.join(world.workspaces, '.devcontainer-builder'), {
+      version: 1, workspaceFolder: world.folder, containerId: 'abc123def456', remoteUser: 'vscode', remoteWorkspaceFolder: '/work/app', fallback: false, updatedAt: new Date().toISOString(),
+      degraded: { reason: 'Could not read the dev container configuration', at: new Date().toISOString(), kind: 'configuration' },
+    });
+    world.script([...FOUND, { tool: 'docker', has: ['exec', '-u', 'root', 'abc123def456'], stdout: `linked: ${world.folder} -> /work/app` }, { tool: 'docker', args: ['exec', '-i'], exit: 1 }]);
+    await expect(agentCommand(world.context('agent'), { restartDelaysMs: [] })).rejects.toThrow(AgentError);
+    const calls = world.recordedCalls();
+    const prepare = calls.find((c) => c.tool === 'docker' && c.args.at(-1) === profileSnippet())!;
+    expect(prepare.args[6]).toContain(`real='/work/app'; link='${world.folder}'`);
+    expect(calls.find((c) => c.args[1] === '-i')!.args.slice(0, 6)).toEqual(['exec', '-i', '-u', 'vscode', '-w', '/work/app']);
+    expect(world.sink.texts).toContain(`The workspace folder is /work/app; ${world.folder} -> /work/app so the apps open it.`);
   });
 
   it('fails clearly when up never created a dev container', async () => {

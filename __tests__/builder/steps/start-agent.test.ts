@@ -1,15 +1,16 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { agentBinaryUrl, coderArch } from '../../../builder/steps/agent-binary.js';
 import { authTypeOf, cleanupDownloadsScript, launcherScript, stopLeftoverScript } from '../../../builder/steps/start-agent.js';
+import { AGENT_PATH_VAR, prepareContainerScript, profileSnippet } from '../../../builder/steps/agent-env.js';
 
 /** Run a script with the real `sh`, the way `docker exec … sh -c` runs it in the container. */
-function sh(script: string, stdin = '') {
-  const child = spawn('sh', ['-c', script], { stdio: ['pipe', 'pipe', 'pipe'] });
+function sh(script: string, stdin = '', options: { env?: NodeJS.ProcessEnv; args?: string[] } = {}) {
+  const child = spawn('sh', ['-c', script, 'sh', ...(options.args ?? [])], { stdio: ['pipe', 'pipe', 'pipe'], env: options.env ?? process.env });
   const out: string[] = [];
   child.stdout.on('data', (d: Buffer) => out.push(d.toString()));
   child.stderr.on('data', (d: Buffer) => out.push(d.toString()));
@@ -93,6 +94,89 @@ describe('the in-container launcher and leftover stop (real sh)', () => {
   it('fails without a token line', async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'launcher-'));
     expect(await sh(launcherScript(path.join(dir, 'p')), '').done).toBe(97);
+  });
+});
+
+describe('the agent environment (real sh)', () => {
+  let dir: string;
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const base = { HOME: '/nonexistent', LANG: 'C' };
+
+  it('issue 11.10: a plain docker exec start gets the remote environment the last devcontainer exec start resolved, never the token', async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'agent-env-'));
+    const envFile = path.join(dir, 'agent.env');
+    // devcontainer exec: remoteEnv PATH = ${containerEnv:PATH}:/opt/tools/bin, a value with quotes and a newline.
+    const remote = { ...base, PATH: '/usr/bin:/bin:/opt/tools/bin', E2E_REMOTE: "it's\n\"two\" lines", CODER_AGENT_URL: 'http://old/' };
+    const saved = sh(launcherScript(path.join(dir, 'pid1'), { mode: 'save', envFile }), 'tok-1\nexec true\n', { env: remote });
+    expect(await saved.done).toBe(0);
+    expect(readFileSync(envFile, 'utf8')).not.toContain('tok-1');
+    // plain docker exec: the image's PATH only.
+    const plain = sh(launcherScript(path.join(dir, 'pid2'), { mode: 'restore', envFile }),
+      'tok-2\necho "PATH=$PATH"; echo "R=$E2E_REMOTE"; echo "U=$CODER_AGENT_URL"; echo "A=$' + AGENT_PATH_VAR + '"; echo "T=$CODER_AGENT_TOKEN"\n',
+      { env: { ...base, PATH: '/usr/bin:/bin', CODER_AGENT_URL: 'http://new/' } });
+    expect(await plain.done).toBe(0);
+    expect(plain.output()).toBe('PATH=/usr/bin:/bin:/opt/tools/bin\nR=it\'s\n"two" lines\nU=http://new/\nA=/usr/bin:/bin:/opt/tools/bin\nT=tok-2\n');
+  });
+
+  it('issue 11.10: a login shell keeps the agent\'s PATH after /etc/profile resets it; issue 11.7: and finds the agent\'s `coder`', async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'agent-env-'));
+    const snippet = path.join(dir, 'snippet.sh');
+    writeFileSync(snippet, profileSnippet());
+    // Coder's init script runs the agent from mktemp -d (coder/coder provisionersdk/scripts/bootstrap_linux.sh); GIT_ASKPASS names it.
+    const agentDir = path.join(dir, 'coder.AbC123');
+    mkdirSync(agentDir);
+    writeFileSync(path.join(agentDir, 'coder'), '#!/bin/sh\n', { mode: 0o755 });
+    // What Debian's /etc/profile does for a user, before it sources /etc/profile.d/*.sh.
+    const login = sh(`PATH=/usr/local/bin:/usr/bin:/bin:/usr/games; export PATH; . ${snippet}; echo "$PATH"; command -v coder`, '', {
+      env: { ...base, PATH: `/tmp/coder-script-data/bin:/usr/bin:/bin:/opt/tools/bin`, [AGENT_PATH_VAR]: '/usr/bin:/bin:/opt/tools/bin', GIT_ASKPASS: path.join(agentDir, 'coder') },
+    });
+    expect(await login.done).toBe(0);
+    expect(login.output()).toBe(`/usr/bin:/bin:/opt/tools/bin:/usr/local/bin:/usr/games:${agentDir}\n${agentDir}/coder\n`);
+    // Outside an agent session it changes nothing.
+    const other = sh(`PATH=/usr/bin:/bin; . ${snippet}; echo "$PATH"`, '', { env: base });
+    expect(await other.done).toBe(0);
+    expect(other.output()).toBe('/usr/bin:/bin\n');
+  });
+
+  it('issue 11.7: the launcher puts the downloaded agent\'s folder on PATH, so `coder` resolves for the agent\'s children', async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'agent-env-'));
+    const binDir = path.join(dir, 'bin');
+    mkdirSync(binDir);
+    writeFileSync(path.join(binDir, 'coder'), '#!/bin/sh\n', { mode: 0o755 });
+    const agent = sh(launcherScript(path.join(dir, 'pid'), { mode: 'save', envFile: path.join(dir, 'env'), binDir }), 'tok\ncommand -v coder\n', { env: { ...base, PATH: '/usr/bin:/bin' } });
+    expect(await agent.done).toBe(0);
+    expect(agent.output()).toBe(`${binDir}/coder\n`);
+  });
+
+  it('issue 11.8: links the folder the apps open to the real workspace folder, only where nothing is, and writes the profile snippet', async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'agent-env-'));
+    const real = path.join(dir, 'work', 'app');
+    mkdirSync(real, { recursive: true });
+    mkdirSync(path.join(dir, 'profile.d'));
+    const snippet = path.join(dir, 'profile.d', 'x.sh');
+    const link = path.join(dir, 'workspaces', 'sample');
+    const first = sh(prepareContainerScript(real, link, snippet), '', { args: [profileSnippet()] });
+    expect(await first.done).toBe(0);
+    expect(first.output()).toBe(`linked: ${link} -> ${real}\n`);
+    expect(readFileSync(snippet, 'utf8')).toBe(profileSnippet());
+    expect(realpathSync(link)).toBe(realpathSync(real));
+    // Again: already the same folder, nothing to say.
+    const again = sh(prepareContainerScript(real, link, snippet), '', { args: [profileSnippet()] });
+    expect(await again.done).toBe(0);
+    expect(again.output()).toBe('');
+    // Something else there: kept, with a warning.
+    const other = path.join(dir, 'other');
+    mkdirSync(other);
+    const kept = sh(prepareContainerScript(real, other, snippet), '', { args: [profileSnippet()] });
+    expect(await kept.done).toBe(0);
+    expect(kept.output()).toMatch(/^warn: .*other exists and is not the workspace folder/);
+    // Inside the real folder (it may be the checkout): never created.
+    const inside = sh(prepareContainerScript(dir, path.join(dir, 'new'), snippet), '', { args: [profileSnippet()] });
+    expect(await inside.done).toBe(0);
+    expect(inside.output()).toMatch(/^warn: .*is inside the workspace folder/);
+    expect(existsSync(path.join(dir, 'new'))).toBe(false);
+    // Same folder: nothing.
+    expect(await sh(prepareContainerScript(real, real, snippet), '', { args: [profileSnippet()] }).done).toBe(0);
   });
 });
 
