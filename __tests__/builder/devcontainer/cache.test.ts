@@ -35,6 +35,13 @@ describe('planCache', () => {
     expect(planCache({ cacheFrom: FROM, cacheTo: 'type=registry,ref=r/c', buildx: { available: true, driver: 'kubernetes' } }).cacheTo)
       .toBe('type=registry,ref=r/c');
   });
+
+  it('issue 11.4: with registry credentials an exporting driver gets no --cache-to (the CLI cannot authenticate): the builder pushes the image', () => {
+    const plan = planCache({ cacheFrom: FROM, cacheTo: 'ghcr.io/o/cache', credentials: true, buildx: { available: true, driver: 'docker-container' } });
+    expect(plan.cacheTo).toBeUndefined();
+    expect(plan.pushImageTo).toBe('ghcr.io/o/cache');
+    expect(plan.summary).toContain('credentials (DOCKER_CONFIG) are kept from the Dev Containers CLI');
+  });
 });
 
 describe('parseBuildxDriver and cacheImageRef', () => {
