@@ -31,7 +31,10 @@ const EXPORTING_DRIVERS = new Set(['docker-container', 'remote', 'kubernetes']);
  * build` only when buildx is available and silently drops it otherwise; and
  * the default `docker` driver (what Docker-in-Docker offers) rejects registry
  * cache export. So:
- * - no buildx: read caches only (`--cache-from`);
+ * - no buildx: the CLI runs the classic `docker build`, which uses a
+ *   `--cache-from` image only when it is in the daemon (the builder pulls it
+ *   first, steps/pull-cache.ts) and needs no inline metadata: the builder
+ *   pushes the built image to the cache reference;
  * - a driver that exports, without registry credentials:
  *   `--cache-to type=registry,ref=…,mode=max`;
  * - the `docker` driver, or any driver when the registry needs the
@@ -48,9 +51,11 @@ export function planCache(options: { cacheFrom: readonly string[]; cacheTo?: str
     return { cacheFrom, summary: `Cache: ${reading}; not writing one (DEVCONTAINER_CACHE_TO is not set).` };
   }
   if (!buildx.available) {
+    const ref = cacheImageRef(cacheTo);
     return {
       cacheFrom,
-      summary: `Cache: ${reading}; not writing to ${cacheTo} because "docker buildx version" failed (the Dev Containers CLI ignores --cache-to without buildx).`,
+      pushImageTo: ref,
+      summary: `Cache: ${reading}; "docker buildx version" failed, so the classic builder builds (the Dev Containers CLI ignores --cache-to without buildx) and the image is pushed to ${ref} after a build.`,
     };
   }
   if (buildx.driver && EXPORTING_DRIVERS.has(buildx.driver) && !options.credentials) {

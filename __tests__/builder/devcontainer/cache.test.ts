@@ -13,11 +13,11 @@ describe('planCache', () => {
     expect(plan.summary).toContain('DEVCONTAINER_CACHE_TO is not set');
   });
 
-  it('does not write a cache without buildx, and says why', () => {
+  it('without buildx: no --cache-to (the CLI drops it), the classic-built image is pushed, and it says why', () => {
     const plan = planCache({ cacheFrom: FROM, cacheTo: 'ghcr.io/o/cache', buildx: { available: false } });
     expect(plan.cacheTo).toBeUndefined();
-    expect(plan.pushImageTo).toBeUndefined();
-    expect(plan.summary).toContain('"docker buildx version" failed');
+    expect(plan.pushImageTo).toBe('ghcr.io/o/cache');
+    expect(plan.summary).toContain('"docker buildx version" failed, so the classic builder builds');
   });
 
   it('with the docker driver (DinD): no --cache-to, push the inline-cached image instead', () => {
