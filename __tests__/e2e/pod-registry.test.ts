@@ -46,8 +46,8 @@ describeDocker('issue 11.3/11.4: registry cache with credentials from a read-onl
   };
   const buildSeconds = (lines: readonly string[]) => {
     const timing = [...lines].reverse().find((l) => l.startsWith('Timing: '));
-    const m = /build (\d+(?:\.\d+)?) s/.exec(timing ?? '');
-    return m ? Number(m[1]) : Number.NaN;
+    const m = /build (\d+(?:\.\d+)?) (ms|s)\b/.exec(timing ?? '');
+    return m ? Number(m[1]) / (m[2] === 'ms' ? 1000 : 1) : Number.NaN;
   };
 
   it('issue 11.3/11.4: the first workspace pushes the cache, a second with empty Docker storage pulls and reuses it; no credential leaks', async () => {
