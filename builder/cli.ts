@@ -3,6 +3,7 @@ import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, type BuilderCommand } from './config.js';
+import { readRegistrySecrets } from './docker-config.js';
 import { isBuilderError } from './errors.js';
 import { createBuilderLog } from './log/index.js';
 import { agentCommand } from './commands/agent.js';
@@ -110,12 +111,15 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   }
 
   const coder = config.agentUrl && config.agentToken ? { url: config.agentUrl, token: config.agentToken, budgetBytes: config.logBudgetBytes } : undefined;
-  const builderLog = createBuilderLog({ coder, secrets: config.secrets, out: io.stdout });
+  // The registry credentials never reach a child but the cache pull and push;
+  // mask them anyway, should docker or a registry echo one.
+  const secrets = [...config.secrets, ...readRegistrySecrets(config.dockerConfig)];
+  const builderLog = createBuilderLog({ coder, secrets, out: io.stdout });
   const { log } = builderLog;
   log.info(`devcontainer-builder ${builderVersion()} ${command}`);
   let code = 0;
   try {
-    const consoleLog = coder ? createBuilderLog({ secrets: [...config.secrets, coder.token], out: io.stdout }).log : log;
+    const consoleLog = coder ? createBuilderLog({ secrets: [...secrets, coder.token], out: io.stdout }).log : log;
     await COMMANDS[command]({ config, log, consoleLog, signal: io.signal, devcontainerBin: io.devcontainerBin ?? devcontainerBin() });
     if (io.signal.aborted) log.info('Stopped by a signal.');
   } catch (error) {

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { promisify } from 'node:util';
@@ -53,6 +54,28 @@ describe('devcontainer-builder cli', () => {
     for (const name of ['CODER_AGENT_URL', 'CODER_INIT_SCRIPT', 'DEVCONTAINER_REPOSITORY', 'DEVCONTAINER_REBUILD', 'CODER_AGENT_TOKEN']) expect(message).toContain(name);
     expect(message).not.toContain('en-secret-value');
     expect(t.out()).toBe('');
+  });
+
+  it('issue 11.4: the registry password and base64 auth string from $DOCKER_CONFIG/config.json are masked in the builder log', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'cli-mask-test-'));
+    try {
+      const password = 'registry-pass-0123456789';
+      const auth = Buffer.from(`bot:${password}`).toString('base64');
+      mkdirSync(path.join(dir, 'docker-config'));
+      writeFileSync(path.join(dir, 'docker-config', 'config.json'), JSON.stringify({ auths: { 'registry.test': { auth } } }));
+      // The builder logs the Docker endpoint it waits for: one holding both values.
+      const t = io({
+        DEVCONTAINER_REPOSITORY: 'https://example.invalid/r.git', DEVCONTAINER_WORKSPACES_ROOT: path.join(dir, 'ws'),
+        DOCKER_CONFIG: path.join(dir, 'docker-config'), DOCKER_HOST: `unix:///nonexistent/${password}/${auth}.sock`, DEVCONTAINER_DOCKER_WAIT_SECONDS: '1',
+      });
+      const code = await main(['run'], t.io);
+      expect(code).not.toBe(0);
+      expect(t.out()).toContain('Waiting for Docker at unix:///nonexistent/***');
+      expect(t.out()).not.toContain(password);
+      expect(t.out()).not.toContain(auth);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('as a process: --version exits 0, an unknown command exits 2', async () => {

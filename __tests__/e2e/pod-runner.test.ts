@@ -129,6 +129,31 @@ describe('resolvePod', () => {
   });
 });
 
+describe('resolvePod: Secret volumes', () => {
+  const images = { 'base:tmpl': 'local/base' };
+  const withSecretVolume = (volume: object, readOnly?: boolean) => {
+    const tpl = deployment({ container: [{ name: 'm', image: 'base:tmpl', volume_mount: [{ name: 'cfg', mount_path: '/cfg', ...(readOnly === undefined ? {} : { read_only: readOnly }) }] }] });
+    (tpl.resource.kubernetes_deployment_v1.ws.spec[0]!.template[0]!.spec[0]!.volume as object[]).push({ name: 'cfg', secret: [volume] });
+    return tpl;
+  };
+
+  it('projects the selected keys to their paths and always mounts read-only, as the kubelet does', () => {
+    const tpl = withSecretVolume({ secret_name: 'regcred', items: [{ key: '.dockerconfigjson', path: 'config.json' }] }, false);
+    const pod = resolvePod(tpl, { images, values, secrets: { ...secrets, 'regcred/.dockerconfigjson': '{"auths":{}}', 'regcred/other': 'x' } });
+    expect(pod.volumes.find((v) => v.name === 'cfg')).toEqual({ name: 'cfg', kind: 'secret', files: { 'config.json': '{"auths":{}}' } });
+    expect(pod.containers.find((c) => c.name === 'm')!.mounts).toEqual([{ volume: 'cfg', path: '/cfg', readOnly: true }]);
+  });
+
+  it('fails on a key the test did not map, unless optional; without items every key is a file', () => {
+    expect(() => resolvePod(withSecretVolume({ secret_name: 'regcred', items: [{ key: '.dockerconfigjson', path: 'config.json' }] }), { images, values, secrets }))
+      .toThrowError(/secret regcred key \.dockerconfigjson is not mapped by the test/);
+    const optional = resolvePod(withSecretVolume({ secret_name: 'regcred', optional: true, items: [{ key: '.dockerconfigjson', path: 'config.json' }] }), { images, values, secrets });
+    expect(optional.volumes.find((v) => v.name === 'cfg')!.files).toEqual({});
+    const all = resolvePod(withSecretVolume({ secret_name: 'gh' }), { images, values, secrets });
+    expect(all.volumes.find((v) => v.name === 'cfg')!.files).toEqual({ token: 'line one\nline two' });
+  });
+});
+
 describe('the synthesized template, as the scenarios resolve it', () => {
   // Values as the scenarios map them (workspace-pod.ts templateValues); any
   // new reference in the template fails here first, without Docker.

@@ -120,6 +120,8 @@ export interface WorkspaceOptions {
   readonly values?: Readonly<Record<string, string>>;
   /** Env the template does not pass (yet), per container; each use is a deviation its caller explains. @default - none */
   readonly extraEnv?: PodRunnerOptions['extraEnv'];
+  /** The namespace's Secrets the pod may use (`<secret name>/<key>` → value, e.g. `var.registry_auth_secret`'s). @default - none */
+  readonly secrets?: PodRunnerOptions['secrets'];
 }
 
 /** The URLs of Coder a workspace sees: the deployment's access URL and the template's `agent_url`. */
@@ -190,6 +192,7 @@ export function workspacePod(env: E2eEnv, options: WorkspaceOptions, urls: Coder
     values: { ...templateValues(env, options, urls), ...options.values },
     hostname: options.hostname,
     extraEnv: options.extraEnv,
+    secrets: options.secrets,
     afterInitContainer: async (container, runner) => {
       if (container !== 'dind') return;
       await loadDevBases(runner, options.withDevBase ?? true, options.withDindBase ?? false);

@@ -17,6 +17,13 @@
  *  - env values, with `$(NAME)` expanding earlier variables and `$$` escaping;
  *  - PVCs and emptyDirs as named Docker volumes: PVCs survive `stop()`,
  *    emptyDirs do not;
+ *  - Secret volumes ("Secrets", "Volumes: secret"): a fresh volume at each
+ *    start holding each selected key (`items`: key → path, else every key
+ *    under its own name) from the test's `secrets` map, files mode 0644 (the
+ *    default `defaultMode`); a missing key fails the pod unless `optional`
+ *    (the kubelet leaves it in ContainerCreating); always mounted read-only,
+ *    whatever `read_only` says (the kubelet does so since Kubernetes 1.10,
+ *    the fix of CVE-2017-1002102);
  *  - the security context: privileged, runAsUser/Group, runAsNonRoot,
  *    allowPrivilegeEscalation, capabilities, read-only root, fsGroup.
  *
@@ -264,7 +271,9 @@ export interface ResolvedContainer {
 
 export interface ResolvedVolume {
   readonly name: string;
-  readonly kind: 'pvc' | 'emptyDir';
+  readonly kind: 'pvc' | 'emptyDir' | 'secret';
+  /** For a Secret volume: the files (path in the volume → value). */
+  readonly files?: Readonly<Record<string, string>>;
 }
 
 export interface ResolvedPod {
@@ -346,14 +355,34 @@ export function resolvePod(template: unknown, options: ResolveOptions): Resolved
     if (bool(podSpec[unsupported], unsupported) === true) throw new PodSpecError(`${where(unsupported)} is not supported by the pod runner`);
   }
 
+  const secretFiles = (secret: Obj, path: string): Record<string, string> => {
+    const secretName = resolveText(str(secret['secret_name']) ?? '', `${path}.secret_name`);
+    const optional = bool(secret['optional'], `${path}.optional`) === true;
+    const all = Object.keys(options.secrets ?? {}).filter((k) => k.startsWith(`${secretName}/`)).map((k) => k.slice(secretName.length + 1));
+    const items = many(secret['items']).map((item) => ({ key: str(item['key']) ?? '', path: str(item['path']) ?? '' }));
+    const files: Record<string, string> = {};
+    for (const { key, path: file } of items.length > 0 ? items : all.map((key) => ({ key, path: key }))) {
+      const value = options.secrets?.[`${secretName}/${key}`];
+      if (value === undefined) {
+        if (optional) continue;
+        throw new PodSpecError(`${where(path)}: secret ${secretName} key ${key} is not mapped by the test (the kubelet would not start the pod)`);
+      }
+      if (file === '' || file.startsWith('/') || file.split('/').includes('..')) throw new PodSpecError(`${where(path)}: item path ${JSON.stringify(file)} must be relative without ..`);
+      files[file] = value;
+    }
+    return files;
+  };
   const volumes: ResolvedVolume[] = many(podSpec['volume']).map((v, i) => {
     const volumeName = str(v['name']);
     if (volumeName === undefined) throw new PodSpecError(`${where(`volume[${i}]`)} has no name`);
     if (one(v['persistent_volume_claim']) !== undefined) return { name: volumeName, kind: 'pvc' };
     if (v['empty_dir'] !== undefined) return { name: volumeName, kind: 'emptyDir' };
-    throw new PodSpecError(`${where(`volume[${i}]`)} (${volumeName}): only persistent_volume_claim and empty_dir are supported`);
+    const secret = one(v['secret']);
+    if (secret !== undefined) return { name: volumeName, kind: 'secret', files: secretFiles(secret, `volume[${i}].secret`) };
+    throw new PodSpecError(`${where(`volume[${i}]`)} (${volumeName}): only persistent_volume_claim, empty_dir and secret are supported`);
   });
   const volumeNames = new Set(volumes.map((v) => v.name));
+  const secretVolumes = new Set(volumes.filter((v) => v.kind === 'secret').map((v) => v.name));
   if (volumeNames.size !== volumes.length) throw new PodSpecError(`${where('volume')}: two volumes share a name`);
 
   const podSecurity = one(podSpec['security_context']);
@@ -427,7 +456,8 @@ export function resolvePod(template: unknown, options: ResolveOptions): Resolved
         throw new PodSpecError(`${where(`${path}.volume_mount[${i}]`)}: volume ${volume} is not declared in the pod's volumes`);
       }
       if (str(m['sub_path']) !== undefined) throw new PodSpecError(`${where(`${path}.volume_mount[${i}]`)}: sub_path is not supported`);
-      return { volume, path: mountPath, readOnly: bool(m['read_only'], `${path}.volume_mount[${i}].read_only`) === true };
+      const readOnly = bool(m['read_only'], `${path}.volume_mount[${i}].read_only`) === true;
+      return { volume, path: mountPath, readOnly: readOnly || secretVolumes.has(volume) };
     });
 
     const security = one(c['security_context']);
@@ -586,15 +616,26 @@ export class PodRunner {
       if (exists && v.kind === 'pvc') continue;
       if (exists) await docker(['volume', 'rm', '-f', name]);
       await docker(['volume', 'create', ...this.labels({ [`${E2E_LABEL}.volume`]: v.kind }), name]);
+      // Secret values travel on stdin, never in argv.
+      for (const [file, value] of Object.entries(v.files ?? {})) {
+        await docker(
+          ['run', '--rm', '-i', ...this.labels({}), '--mount', `type=volume,src=${name},dst=/v`, '--entrypoint', 'sh', this.options.sandboxImage, '-c',
+            'mkdir -p "$(dirname "/v/$1")" && cat > "/v/$1" && chmod 0644 "/v/$1"', 'sh', file],
+          { input: value, timeoutMs: 60_000 },
+        );
+      }
     }
     if (this.pod.fsGroup !== undefined) {
       // The kubelet makes every volume group-owned by fsGroup, group-writable
       // and setgid ("Configure a Security Context", fsGroup); do the same as root.
-      const mounts = this.pod.volumes.flatMap((v) => ['--mount', `type=volume,src=${this.volumeName(v.name)},dst=/v/${v.name}`]);
+      // A Secret volume is read-only: its files become group-readable only.
+      const writable = this.pod.volumes.filter((v) => v.kind !== 'secret');
+      const mounts = this.pod.volumes.flatMap((v) => ['--mount', `type=volume,src=${this.volumeName(v.name)},dst=/${v.kind === 'secret' ? 'ro' : 'v'}/${v.name}`]);
       const g = String(this.pod.fsGroup);
+      const secrets = this.pod.volumes.length > writable.length ? ` && chgrp -R ${g} /ro/* && chmod -R g+rX /ro/*` : '';
       await docker(
         ['run', '--rm', ...this.labels({}), ...mounts, '--entrypoint', 'sh', this.options.sandboxImage, '-c',
-          `chgrp -R ${g} /v/* && chmod -R g+rwX /v/* && find /v -type d -exec chmod g+s {} +`],
+          `chgrp -R ${g} /v/* && chmod -R g+rwX /v/* && find /v -type d -exec chmod g+s {} +${secrets}`],
         { timeoutMs: 300_000 },
       );
     }

@@ -74,6 +74,7 @@ export async function upCommand(ctx: CommandContext): Promise<UpOutcome> {
       noLockfile,
       cacheFrom: config.cacheFrom,
       cacheTo: config.cacheTo,
+      dockerConfig: config.dockerConfig,
       skipPostCreate: mayNeedChown,
     }));
     fingerprint = up.value.fingerprint;

@@ -15,6 +15,8 @@ export interface WorkspaceFingerprint {
   readonly usesCompose: boolean;
   /** devcontainer.json, relative to the workspace folder. */
   readonly configFile: string;
+  /** The CLI builds an image for it: a Dockerfile, or Features on top of an image. @default false */
+  readonly buildsImage?: boolean;
 }
 
 /**
@@ -38,7 +40,10 @@ export async function fingerprintWorkspace(workspaceFolder: string): Promise<Wor
   const files: BuildInputFile[] = [];
   for (const file of inputs.files) files.push({ path: file, content: await readOrEmpty(path.join(workspaceFolder, file)) });
   for (const folder of inputs.folders) files.push(...(await readFolder(workspaceFolder, folder)));
-  return { fingerprint: fingerprintsOf(read.config, files), name: read.name, usesCompose: read.usesCompose, configFile: read.configFile };
+  const { build, dockerFile, features } = read.config;
+  const dockerfile = (isRecord(build) && typeof build.dockerfile === 'string') || typeof dockerFile === 'string';
+  const buildsImage = dockerfile || (isRecord(features) && Object.keys(features).length > 0);
+  return { fingerprint: fingerprintsOf(read.config, files), name: read.name, usesCompose: read.usesCompose, configFile: read.configFile, buildsImage };
 }
 
 // A missing build file hashes as empty: the CLI reports it when it builds.
@@ -68,4 +73,8 @@ async function readFolder(root: string, folder: string): Promise<BuildInputFile[
   }
   for (const file of entries) files.push({ path: file, content: await readOrEmpty(path.join(root, file)) });
   return files;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -8,6 +8,7 @@ import { decideRecreate, type Fingerprints, type StoredFingerprint } from '../de
 import { runDevcontainerCli, type CliRun } from '../devcontainer/run-cli.js';
 import type { UpSuccess } from '../devcontainer/result.js';
 import { fingerprintWorkspace } from '../devcontainer/workspace-fingerprint.js';
+import { pullCacheImages } from './pull-cache.js';
 
 /** What `devcontainerUp` needs. */
 export interface DevcontainerUpOptions {
@@ -20,6 +21,8 @@ export interface DevcontainerUpOptions {
   readonly rebuild: boolean;
   readonly cacheFrom: readonly string[];
   readonly cacheTo?: string;
+  /** `DOCKER_CONFIG` with the registry credentials, for the builder's own cache pull only. @default - anonymous */
+  readonly dockerConfig?: string;
   readonly dockerHost?: string;
   readonly timeoutMs: number;
   readonly signal?: AbortSignal;
@@ -81,7 +84,7 @@ export interface DevcontainerUpResult extends UpSuccess {
 export async function devcontainerUp(options: DevcontainerUpOptions): Promise<DevcontainerUpResult> {
   const { log } = options;
   const cli = { bin: options.devcontainerBin, dockerHost: options.dockerHost, signal: options.signal };
-  const { fingerprint: current, problem, name, usesCompose } = await fingerprintWorkspace(options.workspaceFolder).catch((error: unknown) => {
+  const { fingerprint: current, problem, name, usesCompose, buildsImage } = await fingerprintWorkspace(options.workspaceFolder).catch((error: unknown) => {
     if (!(error instanceof DevcontainerUpError)) throw error;
     throw new DevcontainerStepError('configuration', error.message, { cause: error, lastLines: error.lastLines });
   });
@@ -91,8 +94,14 @@ export async function devcontainerUp(options: DevcontainerUpOptions): Promise<De
   const replaced = decision.recreate;
   const fingerprint = decision.record;
 
-  const cache = planCache({ cacheFrom: options.cacheFrom, cacheTo: options.cacheTo, buildx: await detectBuildx(log, options.dockerHost, options.signal) });
+  const cache = planCache({ cacheFrom: options.cacheFrom, cacheTo: options.cacheTo, credentials: options.dockerConfig !== undefined, buildx: await detectBuildx(log, options.dockerHost, options.signal) });
   log.info(cache.summary);
+  // The CLI holds no registry credentials (it runs repository code): the
+  // builder pulls the cache images itself, only when an image is built
+  // (no recorded container, or a replacement), never on a plain restart.
+  if (buildsImage && (replaced || options.previousFingerprint === undefined) && cache.cacheFrom.length > 0) {
+    await pullCacheImages({ log, refs: cache.cacheFrom, dockerHost: options.dockerHost, dockerConfig: options.dockerConfig, signal: options.signal });
+  }
 
   let prebuildMs = 0;
   let prebuilt = false;

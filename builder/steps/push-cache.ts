@@ -1,3 +1,4 @@
+import { withPrivateDockerConfig } from '../docker-config.js';
 import type { Logger } from '../log/logger.js';
 import { run } from '../process.js';
 
@@ -8,7 +9,7 @@ export interface PushCacheOptions {
   /** Where to push (`CachePlan.pushImageTo`). */
   readonly ref: string;
   readonly dockerHost?: string;
-  /** `DOCKER_CONFIG` with the registry credentials, for the push only. @default - none */
+  /** `DOCKER_CONFIG` with the registry credentials, for the push only (copied, never used in place). @default - none */
   readonly dockerConfig?: string;
   readonly signal?: AbortSignal;
   /** @default 600000 */
@@ -29,9 +30,13 @@ export async function pushCacheImage(options: PushCacheOptions): Promise<boolean
     const image = (await run(log, 'docker', ['inspect', '--format', '{{.Config.Image}}', options.containerId], { ...opts, onLine: 'quiet' })).stdout.trim();
     await run(log, 'docker', ['tag', image, ref], { ...opts, onLine: 'quiet' });
     log.info(`Pushing the dev container image to the cache ${ref}`);
-    // The only command that gets the credentials (children start from an allow-listed environment).
-    const credentials = options.dockerConfig ? { DOCKER_CONFIG: options.dockerConfig } : {};
-    await run(log, 'docker', ['push', ref], { ...opts, env: { ...opts.env, ...credentials }, onLine: (line) => log.debug(line) });
+    // With the cache pull, the only commands that get the credentials
+    // (children start from an allow-listed environment), and through a
+    // writable private copy: the Secret is mounted read-only.
+    await withPrivateDockerConfig(options.dockerConfig, async (dockerConfig) => {
+      const credentials = dockerConfig ? { DOCKER_CONFIG: dockerConfig } : {};
+      await run(log, 'docker', ['push', ref], { ...opts, env: { ...opts.env, ...credentials }, onLine: (line) => log.debug(line) });
+    });
     log.info(`Cache image pushed to ${ref}`);
     return true;
   } catch (error) {

@@ -1,4 +1,4 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { upCommand } from '../../../builder/commands/up.js';
@@ -94,6 +94,32 @@ describe('upCommand with fake docker and devcontainer', () => {
     expect(outcome.timings.build).toBe(3000);
     // root needs no chown
     expect(calls.some((c) => c.args.includes(ownershipScript()))).toBe(false);
+  });
+
+  it('issue 11.4: a Dockerfile cold build pulls the cache images itself with DOCKER_CONFIG before the CLI runs; a plain restart pulls nothing', async () => {
+    world = new World({ build: { dockerfile: 'Dockerfile' }, remoteUser: 'root' }, { '.devcontainer/Dockerfile': 'FROM debian\nRUN true\n' });
+    const dockerConfig = path.join(world.dir, 'docker-config');
+    mkdirSync(dockerConfig);
+    writeFileSync(path.join(dockerConfig, 'config.json'), '{"auths":{"reg.example":{"auth":"Ym90OnNlY3JldC1wYXNzd29yZA=="}}}');
+    const rules = [
+      { tool: 'docker' as const, args: ['pull'], stdout: 'pulled' },
+      { tool: 'devcontainer' as const, args: ['up'], stdout: '{"outcome":"success","containerId":"c0ffee","remoteUser":"root","remoteWorkspaceFolder":"/workspaces/sample"}' },
+      { tool: 'devcontainer' as const, args: ['run-user-commands'], stdout: '{"outcome":"success"}' },
+    ];
+    const env = { DEVCONTAINER_CACHE_FROM: 'reg.example/cache', DOCKER_CONFIG: dockerConfig };
+    world.script(rules);
+    await upCommand(world.context('up', env));
+    let calls = world.recordedCalls();
+    const pull = calls.findIndex((c) => c.tool === 'docker' && c.args[0] === 'pull');
+    expect(calls[pull]).toMatchObject({ args: ['pull', 'reg.example/cache'], secretEnv: ['DOCKER_CONFIG'] });
+    expect(pull).toBeLessThan(calls.findIndex((c) => c.tool === 'devcontainer' && c.args[0] === 'up'));
+    expect(calls.filter((c) => c.tool === 'devcontainer').every((c) => c.secretEnv.length === 0)).toBe(true);
+
+    world.script(rules);
+    await upCommand(world.context('up', env));
+    calls = world.recordedCalls();
+    expect(calls.some((c) => c.tool === 'devcontainer' && c.args[0] === 'up')).toBe(true);
+    expect(calls.some((c) => c.args[0] === 'pull')).toBe(false);
   });
 
   it('issue 11.4: no child gets the tokens, the init script or the registry credentials; only the cache push gets DOCKER_CONFIG', async () => {

@@ -13,11 +13,11 @@ describe('planCache', () => {
     expect(plan.summary).toContain('DEVCONTAINER_CACHE_TO is not set');
   });
 
-  it('does not write a cache without buildx, and says why', () => {
+  it('without buildx: no --cache-to (the CLI drops it), the classic-built image is pushed, and it says why', () => {
     const plan = planCache({ cacheFrom: FROM, cacheTo: 'ghcr.io/o/cache', buildx: { available: false } });
     expect(plan.cacheTo).toBeUndefined();
-    expect(plan.pushImageTo).toBeUndefined();
-    expect(plan.summary).toContain('"docker buildx version" failed');
+    expect(plan.pushImageTo).toBe('ghcr.io/o/cache');
+    expect(plan.summary).toContain('"docker buildx version" failed, so the classic builder builds');
   });
 
   it('with the docker driver (DinD): no --cache-to, push the inline-cached image instead', () => {
@@ -34,6 +34,13 @@ describe('planCache', () => {
       .toBe('type=registry,ref=ghcr.io/o/cache,mode=max');
     expect(planCache({ cacheFrom: FROM, cacheTo: 'type=registry,ref=r/c', buildx: { available: true, driver: 'kubernetes' } }).cacheTo)
       .toBe('type=registry,ref=r/c');
+  });
+
+  it('issue 11.4: with registry credentials an exporting driver gets no --cache-to (the CLI cannot authenticate): the builder pushes the image', () => {
+    const plan = planCache({ cacheFrom: FROM, cacheTo: 'ghcr.io/o/cache', credentials: true, buildx: { available: true, driver: 'docker-container' } });
+    expect(plan.cacheTo).toBeUndefined();
+    expect(plan.pushImageTo).toBe('ghcr.io/o/cache');
+    expect(plan.summary).toContain('credentials (DOCKER_CONFIG) are kept from the Dev Containers CLI');
   });
 });
 

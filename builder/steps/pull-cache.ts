@@ -1,0 +1,49 @@
+import { withPrivateDockerConfig } from '../docker-config.js';
+import type { Logger } from '../log/logger.js';
+import { run } from '../process.js';
+
+/** What `pullCacheImages` needs. */
+export interface PullCacheOptions {
+  readonly log: Logger;
+  /** The `--cache-from` references (`CachePlan.cacheFrom`). */
+  readonly refs: readonly string[];
+  readonly dockerHost?: string;
+  /** `DOCKER_CONFIG` with the registry credentials (copied, never used in place). @default - anonymous pulls */
+  readonly dockerConfig?: string;
+  readonly signal?: AbortSignal;
+  /** For each image. @default 300000 */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * Pull the cache images into the Docker host before a build, with the
+ * registry credentials, so the build can use them without the Dev Containers
+ * CLI (which runs repository code) ever holding the credentials: the classic
+ * builder only uses local images as cache, and BuildKit's `docker` driver
+ * takes the inline cache of a `--cache-from` image from the daemon's image
+ * store when the image is there (moby builder/builder-next/adapters/
+ * localinlinecache/inlinecache.go, ResolveCacheImporterFunc). A
+ * `type=registry,ref=…` spec cannot be pulled as an image and is left to the
+ * build. Failures are warnings: a missing cache only makes the build slower.
+ * @returns the references that were pulled
+ */
+export async function pullCacheImages(options: PullCacheOptions): Promise<string[]> {
+  const { log } = options;
+  const refs = options.refs.filter((ref) => !ref.includes('='));
+  if (refs.length === 0) return [];
+  return withPrivateDockerConfig(options.dockerConfig, async (dockerConfig) => {
+    const env = { ...(options.dockerHost ? { DOCKER_HOST: options.dockerHost } : {}), ...(dockerConfig ? { DOCKER_CONFIG: dockerConfig } : {}) };
+    const pulled: string[] = [];
+    for (const ref of refs) {
+      log.info(`Pulling the cache image ${ref}`);
+      try {
+        await run(log, 'docker', ['pull', ref], { env, signal: options.signal, timeoutMs: options.timeoutMs ?? 300_000, onLine: (line) => log.debug(line) });
+        pulled.push(ref);
+      } catch (error) {
+        if (options.signal?.aborted) throw error;
+        log.warn(`Could not pull the cache image ${ref} (building without it; on the first build it does not exist yet, otherwise check the registry and its credentials): ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    return pulled;
+  });
+}
