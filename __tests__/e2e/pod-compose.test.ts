@@ -16,8 +16,8 @@ import { describeDocker } from '../support/docker.js';
 import type { FixtureRepo } from '../support/git-server.js';
 import { prepareComposeBuilderImage, testImages } from '../support/images.js';
 import { PodFailure, type PodRunner } from '../support/pod-runner.js';
-import { editInSidecar, inDevContainerWithInput, processEnvironment, readContainerFile } from './dev-container.js';
-import { consoleTexts, devContainerId, dind, fixtureFiles, inDevContainer, runCleanups, setUpEnv, waitForReports, workspacePod, type E2eEnv } from './workspace-pod.js';
+import { coderLogSince, editInSidecar, inDevContainerWithInput, processEnvironment, readContainerFile } from './dev-container.js';
+import { BUILDER_LOG_SOURCE, consoleTexts, devContainerId, dind, fixtureFiles, inDevContainer, runCleanups, setUpEnv, waitForReports, workspacePod, type E2eEnv } from './workspace-pod.js';
 
 const FOLDER = '/workspaces/compose';
 const COMPOSE_FILE = `${FOLDER}/.devcontainer/docker-compose.yml`;
@@ -83,11 +83,13 @@ describeDocker('issue 14.1: a Docker Compose dev container on the template pod',
     return r.stdout.split('\n').filter(Boolean);
   }
 
-  it('comes up, keeps both services and their data over a restart, and applies a changed Compose file', async () => {
+  it('comes up, keeps both services and their data over a restart, applies a changed Compose file, and keeps the services when its build fails', async () => {
     repo = await env.git.createRepo('compose', { files: await fixtureFiles('compose') });
 
     // 1. Cold start.
     const first = await start();
+    const detected = coderLogSince(env.coder, 0).map((l) => l.output).find((l) => l.startsWith('Docker Compose '));
+    expect(detected, 'the builder found the v1 fallback').toMatch(/^Docker Compose 1\.29\.2 \(\/usr\/bin\/docker-compose; no docker compose plugin/);
     expect(first.user, 'the agent runs in the service container as remoteUser').toBe('dev');
     expect(first.cwd, 'the agent starts in workspaceFolder').toBe(FOLDER);
     const s1 = await services();
@@ -141,5 +143,23 @@ describeDocker('issue 14.1: a Docker Compose dev container on the template pod',
     expect(await askDb(), 'the named volume kept its data').toMatch(/^starts=\d+ data=kept$/);
     expect(await checkoutFiles(), 'the checkout is untouched').toEqual(edited);
     expect(edited.filter((l) => !checkout.includes(l)).map((l) => l.split(/\s+/)[1])).toEqual(['./.devcontainer/docker-compose.yml']);
+
+    // 4. A changed Compose file whose build fails (a Dockerfile that is not
+    // there): the builder builds first, so the running services stay, and
+    // after the restart both are started again, data kept.
+    expect((await inDevContainerWithInput(pod as PodRunner, FOLDER, ['sh', '-c', `cat > ${HOME_FILE}`], 'more work\n', 'dev')).exitCode).toBe(0);
+    const working = (await (pod as PodRunner).exec('dind', ['cat', COMPOSE_FILE])).stdout;
+    await editInSidecar(pod as PodRunner, COMPOSE_FILE, working.replace('dockerfile: Dockerfile', 'dockerfile: Missing.Dockerfile'));
+    const logFrom = env.coder.logsFor(BUILDER_LOG_SOURCE).length;
+    const fourth = await start();
+    expect(fourth.user, 'the agent runs in the kept workspace service').toBe('dev');
+    const s4 = await services();
+    expect(s4['app']?.id, 'the workspace service container is kept').toBe(s3['app']?.id);
+    expect(s4['app']?.running && s4['db']?.running, 'both services run again').toBe(true);
+    expect(await readContainerFile(pod as PodRunner, s4['app']!.id, HOME_FILE)).toBe('more work\n');
+    expect(await askDb()).toMatch(/^starts=\d+ data=kept$/);
+    const said = coderLogSince(env.coder, logFrom).map((l) => l.output).join('\n');
+    expect(said).toContain('Building the new image first');
+    expect(said).toMatch(/The workspace runs the PREVIOUS dev container [0-9a-f]{12} instead; nothing was removed\./);
   });
 });

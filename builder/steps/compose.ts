@@ -73,3 +73,33 @@ async function findExecutable(name: string, searchPath: string): Promise<string 
   }
   return undefined;
 }
+
+/** Docker Compose's project label on every container it creates (the Dev Containers CLI finds the service containers by it: devcontainers/cli src/spec-node/dockerCompose.ts, projectLabel, findComposeContainer). */
+export const COMPOSE_PROJECT_LABEL = 'com.docker.compose.project';
+
+/**
+ * Start the stopped containers of the dev container's Compose project
+ * (`runServices`: the other services, e.g. the database), when the builder
+ * keeps the dev container without the CLI (a failed `up`, recover.ts): a
+ * restarted Docker host stops them all and a plain `docker start` of the dev
+ * container brings back only that one. Services the project never created
+ * stay absent. Never throws: the dev container itself is what matters.
+ * @returns the ids started
+ */
+export async function startComposeServices(options: { readonly log: Logger; readonly containerId: string; readonly dockerHost?: string; readonly signal?: AbortSignal }): Promise<string[]> {
+  const { log } = options;
+  const docker = (args: string[]) => run(log, 'docker', args, { env: options.dockerHost ? { DOCKER_HOST: options.dockerHost } : undefined, signal: options.signal, timeoutMs: 120_000, onLine: 'quiet' });
+  try {
+    const project = (await docker(['inspect', '--format', `{{index .Config.Labels "${COMPOSE_PROJECT_LABEL}"}}`, options.containerId])).stdout.trim();
+    if (project === '' || project === '<no value>') return [];
+    const ids = (await docker(['ps', '-aq', '--filter', `label=${COMPOSE_PROJECT_LABEL}=${project}`, '--filter', 'status=exited', '--filter', 'status=created'])).stdout
+      .split('\n').map((l) => l.trim()).filter(Boolean);
+    if (ids.length === 0) return [];
+    log.info(`Starting the stopped containers of the Compose project ${project} too: ${ids.join(', ')}.`);
+    await docker(['start', ...ids]);
+    return ids;
+  } catch (error) {
+    log.warn(`Could not start the other Compose services: ${error instanceof Error ? error.message : String(error)}`);
+    return [];
+  }
+}

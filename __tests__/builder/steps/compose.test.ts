@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Logger } from '../../../builder/log/logger.js';
 import { MemorySink } from '../../../builder/log/memory-sink.js';
-import { composeCliArgs, detectCompose } from '../../../builder/steps/compose.js';
+import { composeCliArgs, detectCompose, startComposeServices } from '../../../builder/steps/compose.js';
 import { World } from '../commands/harness.js';
 
 const NO_PLUGIN = { tool: 'docker' as const, args: ['compose'], stderr: "docker: 'compose' is not a docker command.", exit: 1 };
@@ -53,5 +53,31 @@ describe('detectCompose', () => {
 
   it('has no arguments for an image-based configuration', () => {
     expect(composeCliArgs(undefined)).toEqual([]);
+  });
+});
+
+describe('startComposeServices', () => {
+  let world: World;
+  afterEach(() => world?.remove());
+
+  it('starts the stopped containers of the dev container\'s Compose project', async () => {
+    world = new World();
+    world.script([
+      { tool: 'docker', args: ['inspect', '--format', '{{index .Config.Labels "com.docker.compose.project"}}', 'app1'], stdout: 'compose_devcontainer' },
+      { tool: 'docker', args: ['ps', '-aq', '--filter', 'label=com.docker.compose.project=compose_devcontainer', '--filter', 'status=exited', '--filter', 'status=created'], stdout: 'db1\n' },
+    ]);
+    await expect(startComposeServices({ log: new Logger(new MemorySink()), containerId: 'app1' })).resolves.toEqual(['db1']);
+    expect(world.recordedCalls().filter((c) => c.tool === 'docker' && c.args[0] === 'start').map((c) => c.args)).toEqual([['start', 'db1']]);
+  });
+
+  it('does nothing for a container that is not a Compose service, and never throws', async () => {
+    world = new World();
+    world.script([{ tool: 'docker', args: ['inspect'], stdout: '<no value>' }]);
+    await expect(startComposeServices({ log: new Logger(new MemorySink()), containerId: 'c1' })).resolves.toEqual([]);
+    expect(world.recordedCalls().map((c) => c.args[0])).toEqual(['inspect']);
+    world.script([{ tool: 'docker', args: ['inspect'], stderr: 'Error: No such object: c1', exit: 1 }]);
+    const sink = new MemorySink();
+    await expect(startComposeServices({ log: new Logger(sink), containerId: 'c1' })).resolves.toEqual([]);
+    expect(sink.lines.some((l) => l.level === 'warn' && l.text.startsWith('Could not start the other Compose services'))).toBe(true);
   });
 });
