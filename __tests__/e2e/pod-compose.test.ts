@@ -160,6 +160,7 @@ describeDocker('issue 14.1: a Docker Compose dev container on the template pod',
     expect(await askDb()).toMatch(/^starts=\d+ data=kept$/);
     const said = coderLogSince(env.coder, logFrom).map((l) => l.output).join('\n');
     expect(said).toContain('Building the new image first');
+    expect(said, 'the db was started by the builder, not by Compose').toMatch(/Starting the stopped containers of the Compose project \S+ too: /);
     expect(said).toMatch(/The workspace runs the PREVIOUS dev container [0-9a-f]{12} instead; nothing was removed\./);
   });
 });
