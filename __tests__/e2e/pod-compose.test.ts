@@ -17,7 +17,7 @@ import type { FixtureRepo } from '../support/git-server.js';
 import { prepareComposeBuilderImage, testImages } from '../support/images.js';
 import { PodFailure, type PodRunner } from '../support/pod-runner.js';
 import { coderLogSince, editInSidecar, inDevContainerWithInput, processEnvironment, readContainerFile } from './dev-container.js';
-import { BUILDER_LOG_SOURCE, consoleTexts, devContainerId, dind, fixtureFiles, inDevContainer, runCleanups, setUpEnv, waitForReports, workspacePod, type E2eEnv } from './workspace-pod.js';
+import { BUILDER_LOG_SOURCE, coderLog, consoleTexts, devContainerId, expectBuilderFailure, dind, fixtureFiles, inDevContainer, runCleanups, setUpEnv, waitForReports, workspacePod, type E2eEnv } from './workspace-pod.js';
 
 const FOLDER = '/workspaces/compose';
 const COMPOSE_FILE = `${FOLDER}/.devcontainer/docker-compose.yml`;
@@ -82,6 +82,16 @@ describeDocker('issue 14.1: a Docker Compose dev container on the template pod',
     expect(r.exitCode, r.stderr).toBe(0);
     return r.stdout.split('\n').filter(Boolean);
   }
+
+  it('without Compose in the builder image (the test builder image has neither), fails with the clear error', async () => {
+    const bare = await env.git.createRepo('compose-none', { files: await fixtureFiles('compose') });
+    const none = workspacePod(env, { name: 'compose-none', repo: bare });
+    const failure = expectBuilderFailure(await none.start().then(() => undefined, (e: unknown) => e), 1);
+    const message = /This dev container uses Docker Compose \(dockerComposeFile in devcontainer\.json\), but Compose is not available in the builder image: neither `docker compose` nor `docker-compose` runs/;
+    expect(failure.logs).toMatch(message);
+    expect(coderLog(env.coder).join('\n')).toMatch(message);
+    await none.destroy();
+  });
 
   it('comes up, keeps both services and their data over a restart, applies a changed Compose file, and keeps the services when its build fails', async () => {
     repo = await env.git.createRepo('compose', { files: await fixtureFiles('compose') });
