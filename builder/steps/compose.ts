@@ -58,9 +58,9 @@ export async function detectCompose(options: DetectComposeOptions): Promise<Comp
   );
 }
 
-/** The CLI arguments that make it use `compose` (none for the plugin: the CLI finds it itself). */
-export function composeCliArgs(compose: ComposeCli | undefined): string[] {
-  return compose?.variant === 'v1' ? ['--docker-compose-path', compose.path] : [];
+/** What to pass as `--docker-compose-path`: the v1 executable; nothing for the plugin (the CLI tries it first itself). */
+export function dockerComposePathOf(compose: ComposeCli | undefined): string | undefined {
+  return compose?.variant === 'v1' ? compose.path : undefined;
 }
 
 /** The first executable `name` in the `searchPath` directories, as the shell's PATH lookup finds it. */
@@ -92,7 +92,9 @@ export async function startComposeServices(options: { readonly log: Logger; read
   try {
     const project = (await docker(['inspect', '--format', `{{index .Config.Labels "${COMPOSE_PROJECT_LABEL}"}}`, options.containerId])).stdout.trim();
     if (project === '' || project === '<no value>') return [];
-    const ids = (await docker(['ps', '-aq', '--filter', `label=${COMPOSE_PROJECT_LABEL}=${project}`, '--filter', 'status=exited', '--filter', 'status=created'])).stdout
+    // Service containers only, not leftovers of one-off `compose run` commands.
+    const filters = [`label=${COMPOSE_PROJECT_LABEL}=${project}`, 'label=com.docker.compose.oneoff=False', 'status=exited', 'status=created'].flatMap((f) => ['--filter', f]);
+    const ids = (await docker(['ps', '-aq', ...filters])).stdout
       .split('\n').map((l) => l.trim()).filter(Boolean);
     if (ids.length === 0) return [];
     log.info(`Starting the stopped containers of the Compose project ${project} too: ${ids.join(', ')}.`);

@@ -8,7 +8,7 @@ import { decideRecreate, type Fingerprints, type StoredFingerprint } from '../de
 import { runDevcontainerCli, type CliRun } from '../devcontainer/run-cli.js';
 import type { UpSuccess } from '../devcontainer/result.js';
 import { fingerprintWorkspace } from '../devcontainer/workspace-fingerprint.js';
-import { detectCompose } from './compose.js';
+import { detectCompose, dockerComposePathOf } from './compose.js';
 import { pullCacheImages } from './pull-cache.js';
 
 /** What `devcontainerUp` needs. */
@@ -89,8 +89,7 @@ export async function devcontainerUp(options: DevcontainerUpOptions): Promise<De
     if (!(error instanceof DevcontainerUpError)) throw error;
     throw new DevcontainerStepError('configuration', error.message, { cause: error, lastLines: error.lastLines });
   });
-  const compose = usesCompose ? await detectCompose({ log, dockerHost: options.dockerHost, signal: options.signal }) : undefined;
-  const dockerComposePath = compose?.variant === 'v1' ? compose.path : undefined;
+  const dockerComposePath = dockerComposePathOf(usesCompose ? await detectCompose({ log, dockerHost: options.dockerHost, signal: options.signal }) : undefined);
   const decision = decideRecreate({ previous: options.previousFingerprint, current, problem, rebuild: options.rebuild });
   for (const message of decision.messages) log[message.level](message.text);
   const replaced = decision.recreate;

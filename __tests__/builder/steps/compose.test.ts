@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Logger } from '../../../builder/log/logger.js';
 import { MemorySink } from '../../../builder/log/memory-sink.js';
-import { composeCliArgs, detectCompose, startComposeServices } from '../../../builder/steps/compose.js';
+import { detectCompose, dockerComposePathOf, startComposeServices } from '../../../builder/steps/compose.js';
 import { World } from '../commands/harness.js';
 
 const NO_PLUGIN = { tool: 'docker' as const, args: ['compose'], stderr: "docker: 'compose' is not a docker command.", exit: 1 };
@@ -27,7 +27,7 @@ describe('detectCompose', () => {
     // A docker-compose on the search path too: the plugin still wins, as in the CLI.
     const compose = await detectCompose({ log: new Logger(sink), searchPath: composeBin('echo 1.29.2') });
     expect(compose).toEqual({ variant: 'v2', version: '2.40.0' });
-    expect(composeCliArgs(compose)).toEqual([]);
+    expect(dockerComposePathOf(compose)).toBeUndefined();
     expect(sink.lines.map((l) => l.text)).toContain('Docker Compose 2.40.0 (the docker compose plugin).');
   });
 
@@ -37,7 +37,7 @@ describe('detectCompose', () => {
     const dir = composeBin('[ "$1 $2" = "version --short" ] && echo 1.29.2');
     const compose = await detectCompose({ log: new Logger(new MemorySink()), searchPath: `relative/bin${path.delimiter}${path.join(world.dir, 'missing')}${path.delimiter}${dir}` });
     expect(compose).toEqual({ variant: 'v1', version: '1.29.2', path: path.join(dir, 'docker-compose') });
-    expect(composeCliArgs(compose)).toEqual(['--docker-compose-path', path.join(dir, 'docker-compose')]);
+    expect(dockerComposePathOf(compose)).toBe(path.join(dir, 'docker-compose'));
   });
 
   it('fails with the clear error when neither runs', async () => {
@@ -51,8 +51,8 @@ describe('detectCompose', () => {
     await expect(detectCompose({ log, searchPath: broken })).rejects.toThrow(`(${path.join(broken, 'docker-compose')} failed)`);
   });
 
-  it('has no arguments for an image-based configuration', () => {
-    expect(composeCliArgs(undefined)).toEqual([]);
+  it('has no --docker-compose-path for a configuration without Compose', () => {
+    expect(dockerComposePathOf(undefined)).toBeUndefined();
   });
 });
 
@@ -64,7 +64,7 @@ describe('startComposeServices', () => {
     world = new World();
     world.script([
       { tool: 'docker', args: ['inspect', '--format', '{{index .Config.Labels "com.docker.compose.project"}}', 'app1'], stdout: 'compose_devcontainer' },
-      { tool: 'docker', args: ['ps', '-aq', '--filter', 'label=com.docker.compose.project=compose_devcontainer', '--filter', 'status=exited', '--filter', 'status=created'], stdout: 'db1\n' },
+      { tool: 'docker', args: ['ps', '-aq', '--filter', 'label=com.docker.compose.project=compose_devcontainer', '--filter', 'label=com.docker.compose.oneoff=False', '--filter', 'status=exited', '--filter', 'status=created'], stdout: 'db1\n' },
     ]);
     await expect(startComposeServices({ log: new Logger(new MemorySink()), containerId: 'app1' })).resolves.toEqual(['db1']);
     expect(world.recordedCalls().filter((c) => c.tool === 'docker' && c.args[0] === 'start').map((c) => c.args)).toEqual([['start', 'db1']]);
