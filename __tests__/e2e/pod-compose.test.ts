@@ -44,9 +44,9 @@ describeDocker('issue 14.1: a Docker Compose dev container on the template pod',
   });
 
   /** (Re)starts the workspace pod, the volumes kept; returns the agent's report of this start. */
-  async function start(): Promise<Report> {
+  async function start(rebuild = false): Promise<Report> {
     await pod?.stop();
-    pod = workspacePod(env, { name: 'compose', repo, builderImage: { ref: 'ghcr.io/vgijssel/devcontainer-builder:e2e-compose', image: testImages.builderCompose } });
+    pod = workspacePod(env, { name: 'compose', repo, rebuild, builderImage: { ref: 'ghcr.io/vgijssel/devcontainer-builder:e2e-compose', image: testImages.builderCompose } });
     const before = env.coder.reports.length;
     await pod.start().catch((e: unknown) => {
       if (!(e instanceof PodFailure)) throw e;
@@ -93,7 +93,7 @@ describeDocker('issue 14.1: a Docker Compose dev container on the template pod',
     await none.destroy();
   });
 
-  it('comes up, keeps both services and their data over a restart, applies a changed Compose file, and keeps the services when its build fails', async () => {
+  it('comes up, keeps both services and their data over a restart, applies a changed Compose file, keeps the services when its build fails, and rebuilds on request', async () => {
     repo = await env.git.createRepo('compose', { files: await fixtureFiles('compose') });
 
     // 1. Cold start.
@@ -172,5 +172,20 @@ describeDocker('issue 14.1: a Docker Compose dev container on the template pod',
     expect(said).toContain('Building the new image first');
     expect(said, 'the db was started by the builder, not by Compose').toMatch(/Starting the stopped containers of the Compose project \S+ too: /);
     expect(said).toMatch(/The workspace runs the PREVIOUS dev container [0-9a-f]{12} instead; nothing was removed\./);
+
+    // 5. The Compose file repaired and the service's Dockerfile changed (not
+    // fingerprinted: docs/builder.md, Docker Compose), with the rebuild
+    // parameter: a new workspace service from the new image, data kept.
+    await editInSidecar(pod as PodRunner, COMPOSE_FILE, working);
+    const dockerfile = `${FOLDER}/.devcontainer/Dockerfile`;
+    const dockerfileText = (await (pod as PodRunner).exec('dind', ['cat', dockerfile])).stdout;
+    await editInSidecar(pod as PodRunner, dockerfile, `${dockerfileText}RUN echo rebuilt > /etc/e2e-rebuilt\n`);
+    const fifth = await start(true);
+    expect(fifth.user).toBe('dev');
+    const s5 = await services();
+    expect(s5['app']?.id, 'a new workspace service container').not.toBe(s4['app']?.id);
+    expect(await readContainerFile(pod as PodRunner, s5['app']!.id, '/etc/e2e-rebuilt')).toBe('rebuilt\n');
+    expect(s5['db']?.running).toBe(true);
+    expect(await askDb()).toMatch(/^starts=\d+ data=kept$/);
   });
 });
