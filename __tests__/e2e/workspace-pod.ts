@@ -118,6 +118,12 @@ export interface WorkspaceOptions {
   readonly hostname?: () => string;
   /** More Terraform values, over {@link templateValues} (e.g. a template variable a test sets). @default - none */
   readonly values?: Readonly<Record<string, string>>;
+  /**
+   * A local builder image other than the test builder image, and the
+   * template's `builder_image` value that names it (e.g. the Compose layer,
+   * `testImages.builderCompose`). @default - the test builder image
+   */
+  readonly builderImage?: { readonly ref: string; readonly image: string };
   /** Env the template does not pass (yet), per container; each use is a deviation its caller explains. @default - none */
   readonly extraEnv?: PodRunnerOptions['extraEnv'];
   /** The namespace's Secrets the pod may use (`<secret name>/<key>` → value, e.g. `var.registry_auth_secret`'s). @default - none */
@@ -188,8 +194,16 @@ export function workspacePod(env: E2eEnv, options: WorkspaceOptions, urls: Coder
     name: `cdk-e2e-${options.name}-${process.pid}`,
     network: env.network.name,
     sandboxImage: testImages.debian,
-    images: { [TEMPLATE_BUILDER_IMAGE]: testImages.builder, [TEMPLATE_DIND_IMAGE]: testImages.dind },
-    values: { ...templateValues(env, options, urls), ...options.values },
+    images: {
+      [TEMPLATE_BUILDER_IMAGE]: testImages.builder,
+      [TEMPLATE_DIND_IMAGE]: testImages.dind,
+      ...(options.builderImage ? { [options.builderImage.ref]: options.builderImage.image } : {}),
+    },
+    values: {
+      ...templateValues(env, options, urls),
+      ...(options.builderImage ? { 'var.builder_image': options.builderImage.ref } : {}),
+      ...options.values,
+    },
     hostname: options.hostname,
     extraEnv: options.extraEnv,
     secrets: options.secrets,

@@ -7,6 +7,8 @@
 //   dockerCli  debian + the host's docker CLI        (stands in for docker:<x.y.z>-cli)
 //   builder    the production Dockerfile, FROM node and dockerCli
 //   dind       debian + Debian's docker.io + the runc wrapper (stands in for docker:<x.y.z>-dind)
+//   builderCompose  builder + Debian's docker-compose 1.29 (test-only layer, on demand: the
+//                   host has no Compose v2 plugin to copy, so the Compose scenario runs v1)
 import { createHash } from 'node:crypto';
 import { cp, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -28,6 +30,7 @@ export const testImages = {
   dockerCli: 'devcontainer-builder-test/docker-cli:local',
   builder: 'devcontainer-builder-test/builder:local',
   dind: 'devcontainer-builder-test/dind:local',
+  builderCompose: 'devcontainer-builder-test/builder:compose',
 } as const;
 
 export type TestImages = typeof testImages;
@@ -262,6 +265,31 @@ export async function prepareDindImage(debianId: string): Promise<string> {
   for (const path of Object.values(files)) parts.push(await fileHash(path));
   const hash = sha256(...parts);
   return ensureImage(testImages.dind, hash, () => buildInContext(testImages.dind, hash, dockerfile, files));
+}
+
+/**
+ * (6) Test-only: the builder image plus Debian bookworm's docker-compose
+ * (1.29.2, Compose v1, Python). The production image copies the v2 plugin
+ * from docker:<x.y.z>-cli; the local docker-cli base can only copy the
+ * host's plugins and this host has none, and no registry or release
+ * download is reachable, but Debian's mirror is. The Dev Containers CLI
+ * falls back to `docker-compose` when `docker compose` fails
+ * (devcontainers/cli src/spec-node/dockerCompose.ts, dockerComposeCLIConfig),
+ * so the real Compose path runs; the v2 detection is unit-tested.
+ */
+export async function prepareComposeBuilderImage(): Promise<string> {
+  await prepareImages();
+  const builderId = await dockerOut(['image', 'inspect', '--format', '{{.Id}}', testImages.builder]);
+  const dockerfile = [
+    `FROM ${testImages.builder}`,
+    'RUN apt-get update \\',
+    ' && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends docker-compose \\',
+    ' && rm -rf /var/lib/apt/lists/* \\',
+    ' && docker-compose version --short',
+    '',
+  ].join('\n');
+  const hash = sha256('builder-compose-v1', builderId, dockerfile);
+  return ensureImage(testImages.builderCompose, hash, () => buildInContext(testImages.builderCompose, hash, dockerfile, {}));
 }
 
 let prepared: Promise<TestImages> | undefined;

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { DevcontainerUpError } from '../errors.js';
 import { run } from '../process.js';
+import { startComposeServices } from '../steps/compose.js';
 import { labeledContainers, type LabeledContainer } from '../steps/dev-containers.js';
 import type { Fingerprints } from '../devcontainer/fingerprint.js';
 import { DevcontainerStepError } from '../steps/devcontainer-up.js';
@@ -47,7 +48,11 @@ export async function recoverFromFailure(ctx: CommandContext, error: Devcontaine
   });
   const devContainers = containers.filter((c) => !c.fallback);
   const kept = devContainers.find((c) => sameId(c.id, at.previous?.containerId)) ?? devContainers[0];
-  if (kept && (await ensureStarted(ctx, kept))) return keepContainer(ctx, error, kept, at);
+  if (kept && (await ensureStarted(ctx, kept))) {
+    // A Compose dev container's other services (stopped with the Docker host) too.
+    await startComposeServices({ log, containerId: kept.id, dockerHost: config.dockerHost, signal });
+    return keepContainer(ctx, error, kept, at);
+  }
   if (!config.fallbackImage) throw error;
   return startRecovery(ctx, error, at);
 }

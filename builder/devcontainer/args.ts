@@ -27,6 +27,12 @@ export interface UpArgsOptions {
    * checkout, unless the repository already tracks one.
    */
   readonly noLockfile?: boolean;
+  /**
+   * Pass `--docker-compose-path`: the Compose v1 executable, when the image
+   * has no `docker compose` plugin (builder/steps/compose.ts).
+   * @default - the CLI's own choice (the plugin, else `docker-compose` on PATH)
+   */
+  readonly dockerComposePath?: string;
 }
 
 /** Arguments of `devcontainer up`. */
@@ -46,6 +52,7 @@ export function upArgs(options: UpArgsOptions): string[] {
   if (options.expectExisting) args.push('--expect-existing-container');
   if (options.skipPostCreate) args.push('--skip-post-create');
   if (options.noLockfile) args.push('--no-lockfile');
+  if (options.dockerComposePath) args.push('--docker-compose-path', options.dockerComposePath);
   return args;
 }
 
@@ -59,6 +66,7 @@ export function buildArgs(options: Omit<UpArgsOptions, 'removeExisting' | 'skipP
   for (const image of options.cache?.cacheFrom ?? []) args.push('--cache-from', image);
   if (options.cache?.cacheTo) args.push('--cache-to', options.cache.cacheTo);
   if (options.noLockfile) args.push('--no-lockfile');
+  if (options.dockerComposePath) args.push('--docker-compose-path', options.dockerComposePath);
   return args;
 }
 

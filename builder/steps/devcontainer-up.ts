@@ -8,6 +8,7 @@ import { decideRecreate, type Fingerprints, type StoredFingerprint } from '../de
 import { runDevcontainerCli, type CliRun } from '../devcontainer/run-cli.js';
 import type { UpSuccess } from '../devcontainer/result.js';
 import { fingerprintWorkspace } from '../devcontainer/workspace-fingerprint.js';
+import { detectCompose, dockerComposePathOf } from './compose.js';
 import { pullCacheImages } from './pull-cache.js';
 
 /** What `devcontainerUp` needs. */
@@ -88,7 +89,7 @@ export async function devcontainerUp(options: DevcontainerUpOptions): Promise<De
     if (!(error instanceof DevcontainerUpError)) throw error;
     throw new DevcontainerStepError('configuration', error.message, { cause: error, lastLines: error.lastLines });
   });
-  if (usesCompose) await ensureCompose(log, options.dockerHost, options.signal);
+  const dockerComposePath = dockerComposePathOf(usesCompose ? await detectCompose({ log, dockerHost: options.dockerHost, signal: options.signal }) : undefined);
   const decision = decideRecreate({ previous: options.previousFingerprint, current, problem, rebuild: options.rebuild });
   for (const message of decision.messages) log[message.level](message.text);
   const replaced = decision.recreate;
@@ -107,13 +108,13 @@ export async function devcontainerUp(options: DevcontainerUpOptions): Promise<De
   let prebuilt = false;
   if (replaced) {
     log.info('Building the new image first: the current dev container is replaced only if the build succeeds.');
-    const build = await runDevcontainerCli(log, buildArgs({ workspaceFolder: options.workspaceFolder, cache, noLockfile: options.noLockfile }), { ...cli, timeoutMs: options.timeoutMs });
+    const build = await runDevcontainerCli(log, buildArgs({ workspaceFolder: options.workspaceFolder, cache, noLockfile: options.noLockfile, dockerComposePath }), { ...cli, timeoutMs: options.timeoutMs });
     if (build.result?.outcome !== 'success') fail('build', 'build', build, fingerprint);
     prebuildMs = build.durationMs;
     prebuilt = build.timings.buildMs > 0;
   }
 
-  const up = await runDevcontainerCli(log, upArgs({ workspaceFolder: options.workspaceFolder, cache, removeExisting: replaced, skipPostCreate: options.skipPostCreate, noLockfile: options.noLockfile }), { ...cli, timeoutMs: options.timeoutMs });
+  const up = await runDevcontainerCli(log, upArgs({ workspaceFolder: options.workspaceFolder, cache, removeExisting: replaced, skipPostCreate: options.skipPostCreate, noLockfile: options.noLockfile, dockerComposePath }), { ...cli, timeoutMs: options.timeoutMs });
   const result = ensureSuccess('up', up, fingerprint);
   return {
     ...result,
@@ -153,23 +154,6 @@ function fail(kind: UpFailureKind, command: string, cliRun: CliRun, fingerprint:
   const failure = describeFailure({ command, result: cliRun.result, failedStep: cliRun.failedStep, exitCode: cliRun.exitCode });
   const lifecycle = failure.step.endsWith('Command');
   throw new DevcontainerStepError(lifecycle ? 'lifecycle' : kind, failure.message, { lastLines: cliRun.lastLines, fingerprint });
-}
-
-/**
- * A Compose dev container needs `docker compose` or `docker-compose`. Without
- * either, the CLI only says it could not read the Compose configuration (the
- * cause is a debug line), so say what is missing before it starts.
- */
-async function ensureCompose(log: Logger, dockerHost: string | undefined, signal: AbortSignal | undefined): Promise<void> {
-  const env = dockerHost ? { DOCKER_HOST: dockerHost } : undefined;
-  const works = async (file: string, args: string[]) =>
-    (await run(log, file, args, { env, signal, timeoutMs: 30_000, onLine: 'quiet', allowFailure: true }).catch(() => undefined))?.exitCode === 0;
-  if ((await works('docker', ['compose', 'version'])) || (await works('docker-compose', ['version']))) return;
-  throw new DevcontainerUpError(
-    'This dev container uses Docker Compose (dockerComposeFile in devcontainer.json), but Compose is not available in the builder image: '
-      + 'neither `docker compose` nor `docker-compose` runs, so Compose dev containers are not supported with it. '
-      + 'Use the published builder image (it ships the Compose plugin) or an image- or Dockerfile-based devcontainer.json.',
-  );
 }
 
 /** `docker buildx version` and the current builder's driver; never throws. */

@@ -100,6 +100,42 @@ describe('devcontainerUp with a fake devcontainer', () => {
       expect(world.recordedCalls().some((c) => c.tool === 'devcontainer' && c.args[0] === 'up')).toBe(false);
     });
 
+    it('gives the CLI the v1 docker-compose with --docker-compose-path when the plugin is missing', async () => {
+      world = await composeWorld();
+      world.script([
+        { tool: 'docker', args: ['compose'], stderr: "docker: 'compose' is not a docker command.", exit: 1 },
+        { tool: 'devcontainer', args: ['up'], stdout: '{"outcome":"success","containerId":"c1","remoteUser":"root","remoteWorkspaceFolder":"/workspaces/sample"}' },
+      ]);
+      const { mkdtempSync, writeFileSync } = await import('node:fs');
+      const bin = mkdtempSync(`${world.dir}/bin-`);
+      writeFileSync(`${bin}/docker-compose`, '#!/bin/sh\necho 1.29.2\n', { mode: 0o755 });
+      const path = process.env.PATH;
+      process.env.PATH = `${bin}:${path}`;
+      try {
+        await expect(devcontainerUp(options(world))).resolves.toMatchObject({ outcome: 'success', containerId: 'c1' });
+      } finally {
+        process.env.PATH = path;
+      }
+      const up = world.recordedCalls().find((c) => c.tool === 'devcontainer' && c.args[0] === 'up');
+      expect(up?.args.slice(-2)).toEqual(['--docker-compose-path', `${bin}/docker-compose`]);
+    });
+
+    it('a changed Compose file builds the services first; a failing build keeps the running services', async () => {
+      world = new World({ dockerComposeFile: 'compose.yaml', service: 'app', workspaceFolder: '/workspaces/sample' }, { '.devcontainer/compose.yaml': 'services:\n  app:\n    build: .\n' });
+      await checkout({ log: new Logger(new MemorySink()), repository: `file://${world.repo}`, folder: world.folder, timeoutMs: 60_000 });
+      world.script([
+        { tool: 'docker', args: ['compose'], stdout: '2.40.0' },
+        { tool: 'devcontainer', args: ['up'], stdout: '{"outcome":"success","containerId":"c1","remoteUser":"root","remoteWorkspaceFolder":"/workspaces/sample"}' },
+        { tool: 'devcontainer', args: ['build'], stdout: '{"outcome":"error","message":"Command failed: docker compose build","description":"An error occurred building the Docker Compose images."}', exit: 1 },
+      ]);
+      const first = await devcontainerUp(options(world));
+      writeFileSync(`${world.folder}/.devcontainer/compose.yaml`, 'services:\n  app:\n    build: .\n    environment:\n      A: "1"\n');
+      const error = await devcontainerUp({ ...options(world), previousFingerprint: first.fingerprint }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ kind: 'build' });
+      const calls = world.recordedCalls().filter((c) => c.tool === 'devcontainer').map((c) => `${c.args[0]}${c.args.includes('--remove-existing-container') ? ' --remove-existing-container' : ''}`);
+      expect(calls).toEqual(['up', 'build']);
+    });
+
     it('runs the CLI when docker compose works', async () => {
       world = await composeWorld();
       world.script([
