@@ -12,6 +12,7 @@ import { DeveloperModules } from './developer-modules.js';
 import { DevcontainerDeployment } from './devcontainer-deployment.js';
 import { DindSidecar } from './dind-sidecar.js';
 import { Dotfiles } from './dotfiles.js';
+import { gpuSettings } from './gpu-settings.js';
 import { IdeExtensions } from './ide-extensions.js';
 import { StartDirectory } from './start-directory.js';
 import { TemplateVariables } from './template-variables.js';
@@ -205,12 +206,7 @@ export class TemplateStack extends TerraformStack {
     );
     initScript.overrideLogicalId('agent_init_script');
 
-    // One RuntimeClass per pod: runtime_class_name (sysbox, which also drops
-    // privileged) wins; gpu_runtime_class_name only for GPU workspaces.
-    const runtimeClass = new TerraformLocal(this, 'runtime_class_name',
-      `\${${v.runtimeClassName.stringValue} != "" ? ${v.runtimeClassName.stringValue} : (${v.gpuCount.stringValue} >= 1 ? ${v.gpuRuntimeClassName.stringValue} : "")}`);
-    runtimeClass.overrideLogicalId('runtime_class_name');
-
+    const gpu = gpuSettings(this, v);
     this.sidecar = new DindSidecar(this, 'dind', {
       image: v.dindImage.stringValue,
       workspaces: this.workspaces,
@@ -236,7 +232,7 @@ export class TemplateStack extends TerraformStack {
       selectorLabels: { 'app.kubernetes.io/name': 'coder-workspace', 'com.coder.workspace.id': ws.id },
       annotations,
       nodeSelector: { 'kubernetes.io/arch': v.arch.stringValue },
-      runtimeClassName: runtimeClass.asString,
+      runtimeClassName: gpu.runtimeClassName,
       agentUrl: this.coderUrl,
       initScript: initScript.asString,
       repository: p.repository.value,
@@ -250,7 +246,7 @@ export class TemplateStack extends TerraformStack {
       sshKnownHosts: v.sshKnownHosts.stringValue,
       devcontainerConfig: p.devcontainerConfig.value,
       capacity: { cpus: p.cpu.value, memoryGiB: p.memory.value, storageGiB: p.dockerVolumeSize.value },
-      gpuAvailability: `\${${v.gpuCount.stringValue} >= 1 ? "all" : "none"}`,
+      gpuAvailability: gpu.gpuAvailability,
       metadataItems: [
         { key: 'workspaces volume', value: `${p.workspacesVolumeSize.value} GiB` },
         { key: 'docker volume', value: `${p.dockerVolumeSize.value} GiB` },
