@@ -127,7 +127,9 @@ export async function updateSubmodules(o: SubmoduleOptions): Promise<SubmoduleRe
       if (!(error instanceof ProcessError)) throw error;
       if (o.signal?.aborted) throw new CheckoutError('Checkout was cancelled: the builder is shutting down.', { cause: error });
       const failure = describeGitFailure(error, { action: `clone of submodule ${rel}`, repository: o.repository, hasToken: o.hasToken, timeoutMs: o.timeoutMs, secrets: o.secrets });
-      result.failed.push({ path: rel, reason: `${failure.message}${failure.lastLines.length > 0 ? ` (git: ${failure.lastLines.at(-1)})` : ''}` });
+      // A URL in .gitmodules may carry a user or password of its own: never repeat one.
+      const last = failure.lastLines.at(-1)?.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/\s@]+@/gi, '$1***@');
+      result.failed.push({ path: rel, reason: `${failure.message}${last === undefined ? '' : ` (git: ${last})`}` });
     }
   };
 

@@ -125,10 +125,13 @@ describe('issue 14.5: submodules', { timeout: 240_000 }, () => {
   it('a submodule that cannot be cloned is a warning: the workspace starts without it', async () => {
     const h = harness();
     const fixture = await appFixture(h);
-    await addSubmodules(h, fixture.repo.bareDir, { gone: { url: `${h.server.baseUrl}/does-not-exist.git`, commit: 'b'.repeat(40) } });
+    // A password in .gitmodules itself is the repository's; it must not reach the log either.
+    const url = `${h.server.baseUrl.replace('://', '://me:hunter2@')}/does-not-exist.git`;
+    await addSubmodules(h, fixture.repo.bareDir, { gone: { url, commit: 'b'.repeat(40) } });
     expect(await checkout(fixture.ctx)).toMatchObject({ action: 'cloned' });
     expect(h.sink.texts.find((t) => t.startsWith('Submodule gone could not be cloned'))).toMatch(/the workspace starts without it: .* It is tried again at the next start\.$/);
     expect(h.sink.texts.join('\n')).not.toContain(h.server.token);
+    expect(h.sink.texts.join('\n')).not.toContain('hunter2');
   });
 
   it.runIf(asRoot)('in a checkout the dev container user owns, the new submodule goes to that user and git trusts the submodule folders', async () => {
@@ -141,6 +144,11 @@ describe('issue 14.5: submodules', { timeout: 240_000 }, () => {
     await checkout(ctx);
     expect(await readFile(path.join(folder, 'libs/lib/lib.txt'), 'utf8')).toBe('lib v1\n');
     expect(h.sink.texts.filter((t) => /dubious ownership|left as it is/.test(t))).toEqual([]);
+    expect(await ownedBy(folder, 0)).toEqual([]);
+    // The next start looks into the user's submodules (and their nested ones) without a complaint and writes nothing.
+    h.sink.lines.length = 0;
+    await checkout(ctx);
+    expect(h.sink.texts.filter((t) => /dubious ownership|left as it is|could not be cloned|Submodules: cloned/.test(t))).toEqual([]);
     expect(await ownedBy(folder, 0)).toEqual([]);
   });
 });
