@@ -1,6 +1,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DevcontainerJsonSyntaxError, readDevcontainerConfig } from './config-file.js';
+import type { GpuAvailability } from './args.js';
+import { parseHostRequirements } from './host-requirements.js';
 import { buildInputsOf, fingerprintsOf, type BuildInputFile, type Fingerprints } from './fingerprint.js';
 
 /** A workspace's devcontainer.json and the fingerprints of what its dev container is made from. */
@@ -31,7 +33,7 @@ export interface WorkspaceFingerprint {
  * calls `jsonc.parse` without collecting errors) and may well start the
  * existing container, so it must not be a reason to replace it.
  */
-export async function fingerprintWorkspace(workspaceFolder: string, configFile?: string): Promise<WorkspaceFingerprint> {
+export async function fingerprintWorkspace(workspaceFolder: string, configFile?: string, gpuAvailability?: GpuAvailability): Promise<WorkspaceFingerprint> {
   let read: Awaited<ReturnType<typeof readDevcontainerConfig>>;
   try {
     read = await readDevcontainerConfig(workspaceFolder, configFile);
@@ -43,6 +45,10 @@ export async function fingerprintWorkspace(workspaceFolder: string, configFile?:
   const files: BuildInputFile[] = [];
   for (const file of inputs.files) files.push({ path: file, content: await readOrEmpty(path.join(workspaceFolder, file)) });
   for (const folder of inputs.folders) files.push(...(await readFolder(workspaceFolder, folder)));
+  // `--gpus all` is decided when the container is created: GPUs that come or
+  // go (the gpu_count variable) need a new container for a configuration that
+  // asks for one. Only `all` counts, so workspaces without GPUs keep theirs.
+  if (gpuAvailability === 'all' && parseHostRequirements(read.config).gpu !== undefined) files.push({ path: '\0gpu-availability', content: 'all' });
   const { build, dockerFile, features } = read.config;
   const dockerfile = (isRecord(build) && typeof build.dockerfile === 'string') || typeof dockerFile === 'string';
   const buildsImage = dockerfile || (isRecord(features) && Object.keys(features).length > 0);

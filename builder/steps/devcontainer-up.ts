@@ -100,7 +100,7 @@ export async function devcontainerUp(options: DevcontainerUpOptions): Promise<De
   const choice = await chooseConfig(options.workspaceFolder, options.configPath).catch(asConfigurationError);
   for (const message of choice.messages) log[message.level](message.text);
   const configFile = choice.configFile === undefined ? undefined : path.join(options.workspaceFolder, choice.configFile);
-  const { fingerprint: current, problem, name, usesCompose, buildsImage, config } = await fingerprintWorkspace(options.workspaceFolder, choice.configFile).catch(asConfigurationError);
+  const { fingerprint: current, problem, name, usesCompose, buildsImage, config } = await fingerprintWorkspace(options.workspaceFolder, choice.configFile, options.capacity?.gpuAvailability).catch(asConfigurationError);
   if (config) for (const warning of hostRequirementWarnings(parseHostRequirements(config), options.capacity ?? {})) log.warn(warning);
   if (usesCompose) await ensureCompose(log, options.dockerHost, options.signal);
   const decision = decideRecreate({ previous: options.previousFingerprint, current, problem, rebuild: options.rebuild });

@@ -104,6 +104,23 @@ describe('devcontainerUp with a fake devcontainer', () => {
     expect(build.args.slice(0, 5)).toEqual(['build', '--workspace-folder', w.folder, '--config', configFile]);
   });
 
+  it('issue 14.2: a configuration asking for a GPU gets a new container when GPUs come or go, one without keeps its container', async () => {
+    const w = new World({ image: 'debian', remoteUser: 'dev', hostRequirements: { gpu: 'optional' } });
+    world = w;
+    await checkout({ log: new Logger(new MemorySink()), repository: `file://${w.repo}`, folder: w.folder, timeoutMs: 60_000 });
+    w.script([{ tool: 'devcontainer', args: ['up'], stdout: '{"outcome":"success","containerId":"c1","remoteUser":"dev","remoteWorkspaceFolder":"/w"}' }, BUILD_SUCCESS]);
+    const options = { log: new Logger(new MemorySink()), workspaceFolder: w.folder, rebuild: false, cacheFrom: [], timeoutMs: 60_000, devcontainerBin: 'devcontainer' };
+    const none = await devcontainerUp({ ...options, capacity: { gpuAvailability: 'none' as const } });
+    expect((await devcontainerUp({ ...options, previousFingerprint: none.fingerprint })).replaced).toBe(false);
+    const all = await devcontainerUp({ ...options, previousFingerprint: none.fingerprint, capacity: { gpuAvailability: 'all' as const } });
+    expect(all.replaced).toBe(true);
+    expect((await devcontainerUp({ ...options, previousFingerprint: all.fingerprint, capacity: { gpuAvailability: 'none' as const } })).replaced).toBe(true);
+    // Without hostRequirements.gpu the GPUs do not matter.
+    writeFileSync(`${w.folder}/.devcontainer/devcontainer.json`, '{"image": "debian", "remoteUser": "dev"}');
+    const plain = await devcontainerUp({ ...options, capacity: { gpuAvailability: 'none' as const } });
+    expect((await devcontainerUp({ ...options, previousFingerprint: plain.fingerprint, capacity: { gpuAvailability: 'all' as const } })).replaced).toBe(false);
+  });
+
   describe('a Docker Compose dev container', () => {
     async function composeWorld(): Promise<World> {
       const w = new World({ dockerComposeFile: 'compose.yaml', service: 'app', workspaceFolder: '/workspaces/sample' });
