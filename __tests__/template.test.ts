@@ -37,6 +37,11 @@ const BUILDER_ENV = [
   'DEVCONTAINER_REBUILD',
   'DEVCONTAINER_FALLBACK_IMAGE',
   'DEVCONTAINER_SSH_KNOWN_HOSTS',
+  'DEVCONTAINER_CONFIG',
+  'DEVCONTAINER_WORKSPACE_CPUS',
+  'DEVCONTAINER_WORKSPACE_MEMORY_GIB',
+  'DEVCONTAINER_WORKSPACE_STORAGE_GIB',
+  'DEVCONTAINER_GPU_AVAILABILITY',
   'GH_TOKEN',
   'DOCKER_HOST',
   'DOCKER_CONFIG',
@@ -106,7 +111,21 @@ describe('the workspace pod', () => {
 
   it('makes DinD privileged unless a runtime class is set, and sets the runtime class only when given', () => {
     expect(container('dind').security_context.privileged).toBe('${var.runtime_class_name == ""}');
-    expect(pod.runtime_class_name).toBe('${var.runtime_class_name != "" ? var.runtime_class_name : null}');
+    expect(pod.runtime_class_name).toBe('${local.runtime_class_name != "" ? local.runtime_class_name : null}');
+    // One RuntimeClass per pod: runtime_class_name wins, the GPU one only with GPUs.
+    expect(json.locals.runtime_class_name).toBe('${var.runtime_class_name != "" ? var.runtime_class_name : (var.gpu_count >= 1 ? var.gpu_runtime_class_name : "")}');
+  });
+
+  it('issue 14.2: gives the sidecar gpu_count GPUs and the builder the matching --gpu-availability and the workspace size', () => {
+    for (const name of BUILDERS) {
+      const c = container(name);
+      expect(envValue(c, 'DEVCONTAINER_GPU_AVAILABILITY')).toBe('${var.gpu_count >= 1 ? "all" : "none"}');
+      expect(envValue(c, 'DEVCONTAINER_CONFIG')).toBe('${data.coder_parameter.devcontainer_config.value}');
+      expect(envValue(c, 'DEVCONTAINER_WORKSPACE_CPUS')).toBe('${data.coder_parameter.cpu.value}');
+      expect(envValue(c, 'DEVCONTAINER_WORKSPACE_MEMORY_GIB')).toBe('${data.coder_parameter.memory.value}');
+      expect(envValue(c, 'DEVCONTAINER_WORKSPACE_STORAGE_GIB')).toBe('${data.coder_parameter.docker_volume_size.value}');
+    }
+    expect(json.variable.gpu_count).toMatchObject({ type: 'number', default: 0, nullable: false });
   });
 
   it('gives the builder containers only args, no privilege and no escalation', () => {
@@ -168,7 +187,10 @@ describe('the workspace pod', () => {
   });
 
   it('spends the CPU and memory parameters on the sidecar, where the dev container runs', () => {
-    expect(container('dind').resources.limits).toEqual({ cpu: '${data.coder_parameter.cpu.value}', memory: '${data.coder_parameter.memory.value}Gi' });
+    // With gpu_count > 0 the nvidia.com/gpu limit is merged in at plan time (evaluated in kubernetes-validation.test.ts).
+    expect(container('dind').resources.limits).toBe(
+      '${merge({"cpu" = data.coder_parameter.cpu.value, "memory" = "${data.coder_parameter.memory.value}Gi"}, (var.gpu_count >= 1) ? {"nvidia.com/gpu" = tostring(var.gpu_count)} : {})}',
+    );
   });
 
   it('declares the three pod volumes by their contract names', () => {
@@ -337,6 +359,8 @@ describe('variables and parameters', () => {
       'dind_image',
       'external_auth_id',
       'fallback_image',
+      'gpu_count',
+      'gpu_runtime_class_name',
       'namespace',
       'pvc_access_mode',
       'registry_auth_secret',
@@ -347,7 +371,8 @@ describe('variables and parameters', () => {
     // Booleans cannot be malformed and API tokens have no checkable shape; every other string is validated.
     // ssh_known_hosts is checked by the builder, which names the bad line (builder/git/known-hosts.ts).
     const checkable = (Object.entries(variables) as [string, any][]).filter(([name, v]) => v.type === 'string' && !v.sensitive && name !== 'ssh_known_hosts').map(([, v]) => v);
-    expect(checkable).toHaveLength(12);
+    expect(checkable).toHaveLength(13);
+    expect(variables.gpu_count.validation).toHaveLength(1);
     for (const v of checkable) expect(v.validation).toHaveLength(1);
     for (const secret of ['anthropic_api_key', 'claude_code_oauth_token']) expect(variables[secret].sensitive).toBe(true);
     expect(variables.namespace.default).toBe('coder-workspace');
@@ -360,7 +385,7 @@ describe('variables and parameters', () => {
 
   it('declares the workspace parameters with display name, description, icon, order and validation', () => {
     const parameters = json.data.coder_parameter;
-    expect(Object.keys(parameters).sort()).toEqual(['cpu', 'docker_volume_size', 'git_branch', 'memory', 'rebuild', 'repository', 'workspaces_volume_size']);
+    expect(Object.keys(parameters).sort()).toEqual(['cpu', 'devcontainer_config', 'docker_volume_size', 'dotfiles_uri', 'git_branch', 'memory', 'rebuild', 'repository', 'workspaces_volume_size']);
     for (const [name, p] of Object.entries(parameters) as [string, any][]) {
       expect(p.name).toBe(name);
       expect(p.display_name).toBeTruthy();

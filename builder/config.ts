@@ -3,6 +3,7 @@ import { ConfigError } from './errors.js';
 import { parseBranchName } from './git/ref-name.js';
 import { coversHost, knownHostsAdvice, knownHostsName, missingKnownHostsProblem, parseKnownHosts, splitHostPort } from './git/known-hosts.js';
 import { parseRepoUrl } from './git/repo-url.js';
+import { loadDevcontainerSettings, type DevcontainerSettings } from './devcontainer/settings.js';
 
 /** The builder's sub-commands; each needs a different set of variables. */
 export type BuilderCommand = 'up' | 'agent' | 'run';
@@ -58,6 +59,8 @@ export interface BuilderConfig {
    * gets it; no child that runs repository code does. @default - none
    */
   readonly dockerConfig?: string;
+  /** `DEVCONTAINER_CONFIG`, the workspace's capacity and GPU availability (builder/devcontainer/settings.ts). */
+  readonly devcontainer: DevcontainerSettings;
   /** Every secret value present (agent token, GitHub tokens), for masking. */
   readonly secrets: readonly string[];
 }
@@ -168,6 +171,7 @@ export function loadConfig(command: BuilderCommand, env: NodeJS.ProcessEnv = pro
   const logBudgetBytes = positiveInteger('DEVCONTAINER_LOG_BUDGET_BYTES', get('DEVCONTAINER_LOG_BUDGET_BYTES'), CODER_LOG_LIMIT_BYTES / 2, 4096, CODER_LOG_LIMIT_BYTES, problems);
 
   const dockerConfig = get('DOCKER_CONFIG');
+  const devcontainer = loadDevcontainerSettings(get, problems);
 
   if (problems.length > 0) throw new ConfigError(problems);
   const secrets = [...new Set([agentToken, ghToken, githubAltToken].filter((s): s is string => s !== undefined))];
@@ -175,7 +179,7 @@ export function loadConfig(command: BuilderCommand, env: NodeJS.ProcessEnv = pro
     command, agentUrl, agentToken, initScript,
     repository: repository as string, branch, cacheFrom, cacheTo,
     workspacesRoot, workspaceFolder, stateDir, rebuild, fallbackImage, sshKnownHosts, githubToken, dockerHost,
-    timeouts, logBudgetBytes, dockerConfig, secrets,
+    timeouts, logBudgetBytes, dockerConfig, devcontainer, secrets,
   };
 }
 

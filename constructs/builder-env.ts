@@ -56,6 +56,24 @@ export interface BuilderSettings {
   readonly rebuild: string;
   /** The owner's GitHub token (`GH_TOKEN`); sensitive, only ever an env value. */
   readonly githubToken: string;
+  /**
+   * devcontainer.json to use, relative to the checkout (`DEVCONTAINER_CONFIG`); may be a reference.
+   * @default - the Dev Containers CLI's lookup
+   */
+  readonly devcontainerConfig?: string;
+  /**
+   * What the DinD sidecar gives the dev container, for the builder's
+   * hostRequirements warnings: CPUs, memory and Docker volume in GiB
+   * (`DEVCONTAINER_WORKSPACE_CPUS`, `…_MEMORY_GIB`, `…_STORAGE_GIB`); may be references.
+   * @default - not compared
+   */
+  readonly capacity?: { readonly cpus: string; readonly memoryGiB: string; readonly storageGiB: string };
+  /**
+   * The CLI's `--gpu-availability` (`DEVCONTAINER_GPU_AVAILABILITY`): `all`
+   * when the sidecar has GPUs, `none` otherwise; may be a reference.
+   * @default - the CLI's `detect`
+   */
+  readonly gpuAvailability?: string;
 }
 
 /** Inputs of {@link builderEnv}: the settings plus the objects the values come from. */
@@ -88,6 +106,15 @@ export function builderEnv(s: BuilderEnvInputs): EnvVar[] {
   if (s.workspaceFolder !== undefined) env.push({ name: 'DEVCONTAINER_WORKSPACE_FOLDER', value: s.workspaceFolder });
   if (s.fallbackImage !== undefined) env.push({ name: 'DEVCONTAINER_FALLBACK_IMAGE', value: s.fallbackImage });
   if (s.sshKnownHosts !== undefined) env.push({ name: 'DEVCONTAINER_SSH_KNOWN_HOSTS', value: s.sshKnownHosts });
+  if (s.devcontainerConfig !== undefined) env.push({ name: 'DEVCONTAINER_CONFIG', value: s.devcontainerConfig });
+  if (s.capacity !== undefined) {
+    env.push(
+      { name: 'DEVCONTAINER_WORKSPACE_CPUS', value: s.capacity.cpus },
+      { name: 'DEVCONTAINER_WORKSPACE_MEMORY_GIB', value: s.capacity.memoryGiB },
+      { name: 'DEVCONTAINER_WORKSPACE_STORAGE_GIB', value: s.capacity.storageGiB },
+    );
+  }
+  if (s.gpuAvailability !== undefined) env.push({ name: 'DEVCONTAINER_GPU_AVAILABILITY', value: s.gpuAvailability });
   env.push(
     { name: 'DEVCONTAINER_REBUILD', value: s.rebuild },
     { name: 'GH_TOKEN', value: s.githubToken },

@@ -1,4 +1,4 @@
-import { Token } from 'cdktf';
+import { Fn, Op, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import {
   deploymentV1SpecTemplateSpecInitContainerToTerraform,
@@ -47,7 +47,21 @@ export interface DindSidecarProps {
    * @see https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/
    */
   readonly resources?: DeploymentV1SpecTemplateSpecInitContainerResources;
+  /**
+   * NVIDIA GPUs for the dev container: a `nvidia.com/gpu` limit of this many
+   * on the sidecar, left out when 0 (a number, or a number variable decided
+   * at plan time). Extended resources are whole numbers, set as limits only
+   * (Kubernetes sets the request equal to the limit; "Manage resources for
+   * containers", extended resources; "Schedule GPUs"). dockerd must have the
+   * NVIDIA container runtime to hand them to the dev container.
+   * @default 0
+   * @see https://kubernetes.io/docs/tasks/manage-gpus/scheduling-gpus/
+   */
+  readonly gpuCount?: number;
 }
+
+/** The extended resource of the NVIDIA device plugin. */
+export const GPU_RESOURCE = 'nvidia.com/gpu';
 
 /**
  * Docker-in-Docker as a native sidecar: an init container with
@@ -72,6 +86,8 @@ export class DindSidecar extends Construct {
   public readonly privileged: boolean | string;
   public readonly startupProbePeriodSeconds: number;
   public readonly startupProbeFailureThreshold: number;
+  /** GPUs of the sidecar (`nvidia.com/gpu` limit); 0 = none. */
+  public readonly gpuCount?: number;
   private readonly props: DindSidecarProps;
 
   public constructor(scope: Construct, id: string, props: DindSidecarProps) {
@@ -84,6 +100,7 @@ export class DindSidecar extends Construct {
     this.privileged = privilegedFor(props.runtimeClassName);
     this.startupProbePeriodSeconds = props.startupProbePeriodSeconds ?? 2;
     this.startupProbeFailureThreshold = props.startupProbeFailureThreshold ?? 60;
+    this.gpuCount = props.gpuCount;
     validate(this);
   }
 
@@ -120,7 +137,7 @@ export class DindSidecar extends Construct {
       },
       resources: this.props.resources,
     }) as Record<string, unknown>;
-    const withEnv = renderEnv(base, [{ name: 'DOCKER_TLS_CERTDIR', value: '' }]);
+    const withEnv = renderEnv(withGpuLimit(base, this.props.gpuCount), [{ name: 'DOCKER_TLS_CERTDIR', value: '' }]);
     const body = renderMounts(withEnv, [
       this.props.dockerData.asVolumeMount(),
       this.props.workspaces.asVolumeMount(),
@@ -137,6 +154,18 @@ export class DindSidecar extends Construct {
   }
 }
 
+/** `resources.limits` plus the GPU limit: static for a literal count, `merge(…)` at plan time for a variable. */
+function withGpuLimit(container: Record<string, unknown>, gpuCount: number | undefined): Record<string, unknown> {
+  if (gpuCount === undefined || gpuCount === 0) return container;
+  const resources = (container.resources ?? {}) as Record<string, unknown>;
+  const limits = (resources.limits ?? {}) as Record<string, string>;
+  // `>= 1`, not `> 0`: cdktf 0.21's Op.gt drops a 0 operand (renders `undefined`).
+  const gpu = Token.isUnresolved(gpuCount)
+    ? Fn.merge([limits, Fn.conditional(Op.gte(gpuCount, 1), { [GPU_RESOURCE]: Fn.tostring(gpuCount) }, {})])
+    : { ...limits, [GPU_RESOURCE]: String(gpuCount) };
+  return { ...container, resources: { ...resources, limits: gpu } };
+}
+
 function privilegedFor(runtimeClassName: string | undefined): boolean | string {
   if (runtimeClassName === undefined) return true;
   if (Token.isUnresolved(runtimeClassName)) return `\${${runtimeClassName} == ""}`;
@@ -146,6 +175,10 @@ function privilegedFor(runtimeClassName: string | undefined): boolean | string {
 function validate(s: DindSidecar): void {
   if (!s.socketDirectory.startsWith('/')) {
     throw new Error(`DindSidecar: socketDirectory must be absolute, got "${s.socketDirectory}".`);
+  }
+  const gpu = s.gpuCount;
+  if (gpu !== undefined && !Token.isUnresolved(gpu) && !(Number.isInteger(gpu) && gpu >= 0)) {
+    throw new Error(`DindSidecar: gpuCount must be a whole number of GPUs (0 for none), got ${gpu}.`);
   }
   if (!(s.startupProbePeriodSeconds >= 1) || !(s.startupProbeFailureThreshold >= 1)) {
     throw new Error(

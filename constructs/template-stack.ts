@@ -11,6 +11,8 @@ import { ClaudeCodeAgent } from './ai-agent.js';
 import { DeveloperModules } from './developer-modules.js';
 import { DevcontainerDeployment } from './devcontainer-deployment.js';
 import { DindSidecar } from './dind-sidecar.js';
+import { Dotfiles } from './dotfiles.js';
+import { gpuSettings } from './gpu-settings.js';
 import { IdeExtensions } from './ide-extensions.js';
 import { StartDirectory } from './start-directory.js';
 import { TemplateVariables } from './template-variables.js';
@@ -204,11 +206,13 @@ export class TemplateStack extends TerraformStack {
     );
     initScript.overrideLogicalId('agent_init_script');
 
+    const gpu = gpuSettings(this, v);
     this.sidecar = new DindSidecar(this, 'dind', {
       image: v.dindImage.stringValue,
       workspaces: this.workspaces,
       dockerData: this.dockerData,
       runtimeClassName: v.runtimeClassName.stringValue,
+      gpuCount: v.gpuCount.numberValue,
       resources: {
         requests: { cpu: '250m', memory: '512Mi' },
         limits: { cpu: p.cpu.value, memory: `${p.memory.value}Gi` },
@@ -228,7 +232,7 @@ export class TemplateStack extends TerraformStack {
       selectorLabels: { 'app.kubernetes.io/name': 'coder-workspace', 'com.coder.workspace.id': ws.id },
       annotations,
       nodeSelector: { 'kubernetes.io/arch': v.arch.stringValue },
-      runtimeClassName: v.runtimeClassName.stringValue,
+      runtimeClassName: gpu.runtimeClassName,
       agentUrl: this.coderUrl,
       initScript: initScript.asString,
       repository: p.repository.value,
@@ -240,6 +244,9 @@ export class TemplateStack extends TerraformStack {
       fallbackImage: `\${${v.fallbackImage.stringValue} == "none" ? "" : (${v.fallbackImage.stringValue} != "" ? ${v.fallbackImage.stringValue} : ${v.builderImage.stringValue})}`,
       githubToken: github.accessToken,
       sshKnownHosts: v.sshKnownHosts.stringValue,
+      devcontainerConfig: p.devcontainerConfig.value,
+      capacity: { cpus: p.cpu.value, memoryGiB: p.memory.value, storageGiB: p.dockerVolumeSize.value },
+      gpuAvailability: gpu.gpuAvailability,
       metadataItems: [
         { key: 'workspaces volume', value: `${p.workspacesVolumeSize.value} GiB` },
         { key: 'docker volume', value: `${p.dockerVolumeSize.value} GiB` },
@@ -255,6 +262,7 @@ export class TemplateStack extends TerraformStack {
       coderUrl: this.coderUrl,
       sessionToken: this.owner.sessionToken,
     });
+    new Dotfiles(this, 'dotfiles', { agent: this.agent, startCount: ws.startCount });
     new StartDirectory(this, 'start_directory', { agent: this.agent, count: ws.startCount, folderVariable: WORKSPACE_FOLDER_ENV });
     new ClaudeCodeAgent(this, 'ai_agent', { agent: this.agent, startCount: ws.startCount, workspaceFolder: this.workspaceFolder });
     const ideVariables: Record<string, Record<string, unknown>> = { 'code-server': { ...ide.codeServerModuleVariables } };

@@ -58,6 +58,10 @@ export class TemplateVariables extends Construct {
   public readonly pvcAccessMode: TerraformVariable;
   /** `ssh_known_hosts`: the only host keys the builder accepts for an ssh repository URL. */
   public readonly sshKnownHosts: TerraformVariable;
+  /** `gpu_count` (number): NVIDIA GPUs of each workspace (`nvidia.com/gpu` on the DinD sidecar); 0 = none. */
+  public readonly gpuCount: TerraformVariable;
+  /** `gpu_runtime_class_name`: RuntimeClass of GPU pods (e.g. `nvidia`), used when `gpu_count` > 0 and `runtime_class_name` is empty. */
+  public readonly gpuRuntimeClassName: TerraformVariable;
 
   public constructor(scope: Construct, id: string, props: TemplateVariablesProps) {
     super(scope, id);
@@ -138,6 +142,24 @@ export class TemplateVariables extends Construct {
       description:
         'known_hosts lines (as `ssh-keyscan <host>` prints them) with the only host keys the builder accepts when the repository parameter is an ssh URL. Required for ssh URLs: the builder clones with the workspace owner\'s Coder git SSH key and never trusts a host key on first use.',
       default: '',
+    });
+    this.gpuCount = new TerraformVariable(this, 'gpu_count', {
+      type: 'number',
+      description:
+        'NVIDIA GPUs per workspace: a nvidia.com/gpu limit on the Docker-in-Docker sidecar, and the builder passes --gpu-availability all to the Dev Containers CLI (none when 0). The nodes need the NVIDIA device plugin and dind_image an NVIDIA container runtime.',
+      default: 0,
+      nullable: false,
+    });
+    this.gpuCount.overrideLogicalId('gpu_count');
+    this.gpuCount.addValidation({
+      condition: '${var.gpu_count >= 0 && var.gpu_count <= 16 && floor(var.gpu_count) == var.gpu_count}',
+      errorMessage: 'gpu_count must be a whole number from 0 (no GPU) to 16.',
+    });
+    this.gpuRuntimeClassName = this.variable('gpu_runtime_class_name', {
+      description:
+        'Optional RuntimeClass of workspaces with GPUs (e.g. nvidia, from the NVIDIA GPU Operator); used only when gpu_count > 0. A pod has one RuntimeClass: when runtime_class_name is set too, it wins.',
+      default: '',
+      validation: { condition: emptyOr(DNS_SUBDOMAIN), errorMessage: 'gpu_runtime_class_name must be empty or a RuntimeClass name.' },
     });
   }
 

@@ -20,6 +20,9 @@ export const GIT_REF_PATTERN = '^[A-Za-z0-9_][A-Za-z0-9._-]*(/[A-Za-z0-9_][A-Za-
 /** An https git URL, an ssh:// URL or scp-like `user@host:path`. */
 export const GIT_URL_PATTERN = '^(https://[^\\s/@]+(:[0-9]+)?/[^\\s]+|ssh://[^\\s]+|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^\\s]+)$';
 
+/** Empty, or a relative path (no leading `/`, no blanks) to a `.json` file. */
+export const DEVCONTAINER_CONFIG_PATTERN = '^$|^[^/\\s][^\\s]*\\.json$';
+
 /**
  * The user-facing workspace parameters. Names are API: the live-cluster test
  * kit and existing workspaces use them (`--parameter cpu=4`).
@@ -32,6 +35,8 @@ export class WorkspaceParameters extends Construct {
   public readonly repository: DataCoderParameter;
   public readonly gitBranch: DataCoderParameter;
   public readonly rebuild: DataCoderParameter;
+  /** `devcontainer_config`: devcontainer.json relative to the repository root; empty = the CLI's lookup. */
+  public readonly devcontainerConfig: DataCoderParameter;
 
   public constructor(scope: Construct, id: string, props: WorkspaceParametersProps = {}) {
     super(scope, id);
@@ -110,7 +115,21 @@ export class WorkspaceParameters extends Construct {
       default: 'false',
       mutable: true,
       ephemeral: true,
+      order: 8,
+    });
+    // The builder checks the rest after the clone (inside the checkout, a
+    // file) and lists the configurations found (builder/devcontainer/config-choice.ts).
+    this.devcontainerConfig = this.parameter({
+      name: 'devcontainer_config',
+      displayName: 'Dev container configuration',
+      description:
+        'devcontainer.json to use, relative to the repository root, e.g. .devcontainer/python/devcontainer.json. Empty: .devcontainer/devcontainer.json or .devcontainer.json (or the only .devcontainer/<name>/devcontainer.json). The build log lists the ones the repository has.',
+      icon: '/icon/docker.svg',
+      type: 'string',
+      default: '',
+      mutable: true,
       order: 7,
+      validation: { regex: DEVCONTAINER_CONFIG_PATTERN, error: 'Enter a relative path to a .json file, e.g. .devcontainer/python/devcontainer.json, or leave it empty.' },
     });
   }
 

@@ -46,6 +46,7 @@ describe('loadConfig defaults', () => {
       dockerHost: undefined,
       timeouts: { dockerWaitMs: 120_000, cloneMs: 600_000, upMs: 3_600_000 },
       logBudgetBytes: 524_288,
+      devcontainer: { capacity: {} },
       secrets: [AGENT_TOKEN],
     });
   });

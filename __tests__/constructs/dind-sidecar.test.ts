@@ -1,3 +1,4 @@
+import { TerraformVariable } from 'cdktf';
 import { describe, expect, it } from 'vitest';
 import { DindSidecar } from '../../constructs/dind-sidecar.js';
 import { podParts, pvcProps, resolve, testStack, variable } from './helpers.js';
@@ -85,5 +86,34 @@ describe('DindSidecar', () => {
     const props: Record<string, unknown> = { image: 'docker:28.5.1-dind', workspaces: pvc, dockerData: pvc };
     delete props[prop];
     expect(() => new DindSidecar(stack, 'dind', props as never)).toThrowError(`DindSidecar: required prop "${prop}" is missing; pass it to the constructor.`);
+  });
+});
+
+describe('issue 14.2: DindSidecar GPUs', () => {
+  it('adds no GPU limit by default or for 0', () => {
+    const { stack, dind } = podParts({ resources: { limits: { cpu: '2', memory: '4Gi' } } });
+    expect(resolve(stack, dind._toInitContainer()).resources.limits).toEqual({ cpu: '2', memory: '4Gi' });
+    const zero = podParts({ resources: { limits: { cpu: '2' } }, gpuCount: 0 });
+    expect(resolve(zero.stack, zero.dind._toInitContainer()).resources.limits).toEqual({ cpu: '2' });
+  });
+
+  it('a literal count is a nvidia.com/gpu limit (limits only: the request follows it)', () => {
+    const { stack, dind } = podParts({ resources: { requests: { cpu: '250m' }, limits: { cpu: '2' } }, gpuCount: 2 });
+    const r = resolve(stack, dind._toInitContainer()).resources;
+    expect(r.limits).toEqual({ cpu: '2', 'nvidia.com/gpu': '2' });
+    expect(r.requests).toEqual({ cpu: '250m' });
+  });
+
+  it('a variable count merges the limit in at plan time only when it is above 0', () => {
+    const parts = podParts();
+    const v = new TerraformVariable(parts.stack, 'gpu_count', { type: 'number', default: 0 });
+    v.overrideLogicalId('gpu_count');
+    const d = new DindSidecar(parts.stack, 'dind_gpu', { image: 'docker:28.5.1-dind', workspaces: parts.workspaces, dockerData: parts.dockerData, resources: { limits: { cpu: '2' } }, gpuCount: v.numberValue });
+    expect(resolve(parts.stack, d._toInitContainer()).resources.limits).toBe('${merge({"cpu" = "2"}, (var.gpu_count >= 1) ? {"nvidia.com/gpu" = tostring(var.gpu_count)} : {})}');
+  });
+
+  it('rejects a count that is not a whole number', () => {
+    expect(() => podParts({ gpuCount: 1.5 })).toThrow('DindSidecar: gpuCount must be a whole number of GPUs (0 for none), got 1.5.');
+    expect(() => podParts({ gpuCount: -1 })).toThrow(/whole number/);
   });
 });

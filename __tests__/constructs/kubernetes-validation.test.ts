@@ -12,6 +12,7 @@ import {
 } from '../support/k8s-validation.js';
 import { longestNameValues } from '../support/longest-names.js';
 import { synthTemplate } from '../support/synth.js';
+import { evaluateLocal, terraformAvailable } from '../support/terraform-eval.js';
 
 /** The template variables at their defaults, and the one dynamic condition at its widest (a registry secret). */
 const TEMPLATE_VALUES = {
@@ -65,6 +66,42 @@ describe('the Kubernetes validation stand-in', () => {
       'd.spec.template.spec.container[0].volume_mount[1].name: "w" must name a volume of the pod',
       'd.spec.template.spec.container[0].volume_mount[1].mount_path: "/a" must be unique within the container',
     ]);
+  });
+});
+
+describe('issue 14.2: resource limits, extended resources (nvidia.com/gpu)', () => {
+  const pod = (resources: object) => ({
+    metadata: { name: 'd' },
+    spec: { selector: { match_labels: { app: 'x' } }, template: { metadata: { labels: { app: 'x' } }, spec: { container: [{ name: 'main', resources }] } } },
+  });
+  const at = 'd.spec.template.spec.container[0].resources';
+
+  it('rejects what the API server rejects for extended resources: fractions, requests without or unequal to limits', () => {
+    expect(formatViolations(validateDeployment(pod({ limits: { cpu: '2', memory: '4Gi', 'nvidia.com/gpu': '1' } }), 'd'))).toEqual([]);
+    expect(formatViolations(validateDeployment(pod({ limits: { 'nvidia.com/gpu': '500m' }, requests: { 'nvidia.com/gpu': '1' } }), 'd'))).toEqual([
+      `${at}.limits[nvidia.com/gpu]: "500m" must be an integer`,
+      `${at}.requests[nvidia.com/gpu]: "1" must be equal to nvidia.com/gpu limit of 500m`,
+    ]);
+    expect(formatViolations(validateDeployment(pod({ requests: { 'nvidia.com/gpu': '1', cpu: 'lots' } }), 'd'))).toEqual([
+      `${at}.requests[nvidia.com/gpu]: "1" Limit must be set for non overcommitable resources`,
+      `${at}.requests[cpu]: "lots" must be a non-negative quantity, e.g. 2, 500m or 4Gi`,
+    ]);
+  });
+
+  it.runIf(terraformAvailable() || process.env.CI === 'true')('the DinD limits Terraform computes are valid with and without GPUs', async () => {
+    const { json } = await synthTemplate();
+    const d = json.resource.kubernetes_deployment_v1.main;
+    const dind = d.spec.template.spec.init_container.find((c: { name: string }) => c.name === 'dind');
+    const expression = String(dind.resources.limits);
+    const limitsFor = (gpuCount: string) => JSON.parse(evaluateLocal({ locals: { limits: `\${jsonencode(${expression.slice(2, -1)})}` } }, 'limits', {
+      'var.gpu_count': gpuCount, 'data.coder_parameter.cpu.value': '4', 'data.coder_parameter.memory.value': '8',
+    })) as Record<string, string>;
+    expect(limitsFor('0')).toEqual({ cpu: '4', memory: '8Gi' });
+    const withGpus = limitsFor('2');
+    expect(withGpus).toEqual({ cpu: '4', memory: '8Gi', 'nvidia.com/gpu': '2' });
+    const resolved = structuredClone(json);
+    resolved.resource.kubernetes_deployment_v1.main.spec.template.spec.init_container.find((c: { name: string }) => c.name === 'dind').resources.limits = withGpus;
+    expect(formatViolations(validateTemplate(resolved, { ...longestNameValues(), ...TEMPLATE_VALUES }))).toEqual([]);
   });
 });
 

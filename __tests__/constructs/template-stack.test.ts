@@ -22,6 +22,7 @@ describe('TemplateStack', () => {
     expect(Object.keys(modules).sort()).toEqual([
       'claude-code',
       'code-server',
+      'dotfiles',
       'extensions',
       'jetbrains-gateway',
       'vscode-desktop',

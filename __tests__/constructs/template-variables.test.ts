@@ -7,12 +7,13 @@ import { synth, testStack } from './helpers.js';
  * the conditions use (`==`, `||`, `length()`, `can(regex(...))`, `contains([...], v)`). Go's RE2 and
  * JavaScript agree on these patterns (no look-around, no back-references).
  */
-function accepts(condition: string, name: string, value: string): boolean {
+function accepts(condition: string, name: string, value: string | number): boolean {
   const expr = condition.slice(2, -1);
   const js = expr
     .replaceAll(`var.${name}`, 'v')
     .replace(/can\(regex\("((?:[^"\\]|\\.)*)", v\)\)/g, (_m, p: string) => `new RegExp(${JSON.stringify(JSON.parse(`"${p}"`))}).test(v)`)
     .replace(/length\(v\)/g, 'v.length')
+    .replace(/floor\(v\)/g, 'Math.floor(v)')
     .replace(/contains\((\[[^\]]*\]), v\)/g, '$1.includes(v)')
     .replaceAll('==', '===');
   return new Function('v', `return ${js};`)(value) as boolean;
@@ -22,11 +23,11 @@ describe('TemplateVariables', () => {
   const stack = testStack();
   new TemplateVariables(stack, 'variables', { version: '1.2.3' });
   const variables = synth(stack).variable;
-  const ok = (name: string, value: string) => accepts(variables[name].validation[0].condition, name, value);
+  const ok = (name: string, value: string | number) => accepts(variables[name].validation[0].condition, name, value);
 
-  it('declares string variables that are never null, with descriptions', () => {
-    for (const v of Object.values(variables) as { type: string; nullable: boolean; description: string }[]) {
-      expect(v).toMatchObject({ type: 'string', nullable: false });
+  it('declares string variables (gpu_count: a number) that are never null, with descriptions', () => {
+    for (const [name, v] of Object.entries(variables) as [string, { type: string; nullable: boolean; description: string }][]) {
+      expect(v).toMatchObject({ type: name === 'gpu_count' ? 'number' : 'string', nullable: false });
       expect(v.description.length).toBeGreaterThan(10);
     }
   });
@@ -39,7 +40,7 @@ describe('TemplateVariables', () => {
   });
 
   it('accepts every default value', () => {
-    for (const [name, v] of Object.entries(variables) as [string, { default: string; validation?: unknown }][]) {
+    for (const [name, v] of Object.entries(variables) as [string, { default: string | number; validation?: unknown }][]) {
       if (v.validation !== undefined) expect(ok(name, v.default)).toBe(true);
     }
   });
@@ -55,6 +56,15 @@ describe('TemplateVariables', () => {
     expect(ok('agent_url', 'coder.svc:80')).toBe(false);
     expect(ok('arch', 'x86_64')).toBe(false);
     expect(ok('pvc_access_mode', 'ReadOnlyMany')).toBe(false);
+  });
+
+  it('issue 14.2: gpu_count is a whole number of GPUs from 0 to 16; gpu_runtime_class_name empty or a RuntimeClass name', () => {
+    expect(variables.gpu_count.default).toBe(0);
+    for (const good of [0, 1, 8, 16]) expect(ok('gpu_count', good)).toBe(true);
+    for (const bad of [-1, 1.5, 17]) expect(ok('gpu_count', bad)).toBe(false);
+    expect(variables.gpu_runtime_class_name.default).toBe('');
+    expect(ok('gpu_runtime_class_name', 'nvidia')).toBe(true);
+    expect(ok('gpu_runtime_class_name', 'Nvidia GPU')).toBe(false);
   });
 
   it('issue 11.6: accepts the arches and access modes a workspace pod can use', () => {

@@ -10,7 +10,18 @@ describe('WorkspaceParameters', () => {
     const order = Object.entries(parameters as Record<string, { order: number }>)
       .sort(([, a], [, b]) => a.order - b.order)
       .map(([name]) => name);
-    expect(order).toEqual(['repository', 'git_branch', 'cpu', 'memory', 'workspaces_volume_size', 'docker_volume_size', 'rebuild']);
+    expect(order).toEqual(['repository', 'git_branch', 'cpu', 'memory', 'workspaces_volume_size', 'docker_volume_size', 'devcontainer_config', 'rebuild']);
+  });
+
+  it('issue 14.4: devcontainer_config is mutable, empty by default, and takes only relative .json paths', () => {
+    const stack = testStack();
+    new WorkspaceParameters(stack, 'p');
+    const c = synth(stack).data.coder_parameter.devcontainer_config;
+    expect(c).toMatchObject({ type: 'string', default: '', mutable: true });
+    expect(c.description).toMatch(/relative to the repository root/);
+    const re = new RegExp(c.validation.regex);
+    for (const good of ['', '.devcontainer/python/devcontainer.json', '.devcontainer.json', 'tools/dev.json']) expect(re.test(good)).toBe(true);
+    for (const bad of ['/etc/devcontainer.json', '.devcontainer/python', 'a b.json']) expect(re.test(bad)).toBe(false);
   });
 
   it('keeps volume sizes and the repository immutable, and the branch and sizes of CPU and memory mutable', () => {

@@ -160,6 +160,7 @@ function checkPodSpec(c: Checker, path: string, spec: Obj): void {
       if (p['name'] !== undefined) c.check(`${at}.port[${i}].name`, String(p['name']), portName(String(p['name']))); // C: validateContainerPorts
     });
     many(container['env']).forEach((e, i) => c.check(`${at}.env[${i}].name`, String(e['name'] ?? ''), envVarName(String(e['name'] ?? '')))); // C: ValidateEnv
+    checkResources(c, `${at}.resources`, obj(one(container['resources'])));
     const mountPaths = new Set<string>();
     many(container['volume_mount']).forEach((m, i) => {
       const mountName = String(m['name'] ?? '');
@@ -172,6 +173,37 @@ function checkPodSpec(c: Checker, path: string, spec: Obj): void {
     });
   }
   c.labels(`${path}.node_selector`, spec['node_selector']); // C: ValidateNodeSelector uses the label rules
+}
+
+const QUANTITY = /^[0-9]+(\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/; // resource.Quantity, the plain forms
+
+/**
+ * C: ValidateResourceRequirements, validateContainerResourceName and
+ * ValidateResourceQuantityValue; pkg/apis/core/helper/helpers.go
+ * IsExtendedResourceName (a name with a domain outside kubernetes.io and no
+ * `requests.` prefix). An extended resource (e.g. `nvidia.com/gpu`) is a
+ * whole number, cannot be overcommitted: a request needs a limit and must
+ * equal it. Maps that are still expressions (resolved only at plan time)
+ * are skipped.
+ */
+function checkResources(c: Checker, path: string, resources: Obj): void {
+  const map = (v: Json | undefined): Obj | undefined => (v !== null && typeof v === 'object' && !Array.isArray(v) ? v : undefined);
+  const limits = map(resources['limits']);
+  const requests = map(resources['requests']);
+  const extended = (name: string) => name.includes('/') && !name.includes('kubernetes.io/') && !name.startsWith('requests.');
+  for (const [kind, values] of [['limits', limits], ['requests', requests]] as const) {
+    for (const [name, raw] of Object.entries(values ?? {})) {
+      const value = String(raw);
+      const at = `${path}.${kind}[${name}]`;
+      if (name.includes('/')) c.check(at, name, qualifiedName(name));
+      if (!QUANTITY.test(value)) c.check(at, value, ['must be a non-negative quantity, e.g. 2, 500m or 4Gi']);
+      else if (extended(name) && !/^[0-9]+$/.test(value)) c.check(at, value, ['must be an integer']);
+      if (kind === 'requests' && extended(name)) {
+        if (limits?.[name] === undefined) c.check(at, value, ['Limit must be set for non overcommitable resources']);
+        else if (String(limits[name]) !== value) c.check(at, value, [`must be equal to ${name} limit of ${String(limits[name])}`]);
+      }
+    }
+  }
 }
 
 /** Checks a resolved `kubernetes_deployment_v1` body. */

@@ -3,6 +3,7 @@ import { AgentError } from '../errors.js';
 import { formatDuration } from '../log/logger.js';
 import { run } from '../process.js';
 import { idLabelFor, upArgs } from '../devcontainer/args.js';
+import { chosenConfigFile } from '../devcontainer/config-choice.js';
 import { describeFailure } from '../devcontainer/failure.js';
 import { runDevcontainerCli } from '../devcontainer/run-cli.js';
 import { tracksLockfile } from '../steps/lockfile.js';
@@ -36,6 +37,7 @@ export async function agentCommand(ctx: CommandContext, policy: AgentPolicy = {}
     throw new AgentError('The agent needs CODER_AGENT_URL, CODER_AGENT_TOKEN and CODER_INIT_SCRIPT.');
   }
   await waitForDocker({ log, dockerHost: config.dockerHost, timeoutMs: config.timeouts.dockerWaitMs, signal });
+  const configFile = await chosenConfigFile(config.workspaceFolder, config.devcontainer.configPath);
 
   let failures = 0;
   let lastLines: readonly string[] = [];
@@ -43,7 +45,7 @@ export async function agentCommand(ctx: CommandContext, policy: AgentPolicy = {}
   let agent: RunningAgent | undefined;
   try {
     while (!signal.aborted) {
-      const target = await ensureRunning(ctx);
+      const target = await ensureRunning(ctx, configFile);
       containerId = target.containerId;
       if (target.plainExec && failures === 0) log.warn(`Starting the agent with plain docker exec: ${target.plainExec}`);
       if (!target.plainExec && failures === 2) log.warn('Starting the agent with plain docker exec (without the userEnvProbe environment) after two failed starts.');
@@ -61,6 +63,7 @@ export async function agentCommand(ctx: CommandContext, policy: AgentPolicy = {}
         // workspace) may be what stops `devcontainer exec`: use plain docker
         // exec so the user can still connect and fix it.
         viaDevcontainer: !target.plainExec && failures < 2,
+        configFile,
         dockerHost: config.dockerHost,
         devcontainerBin: ctx.devcontainerBin,
         outputLog: ctx.consoleLog,
@@ -96,7 +99,7 @@ interface Target {
 }
 
 /** Find the dev container by its id label and make sure it runs. */
-async function ensureRunning(ctx: CommandContext): Promise<Target> {
+async function ensureRunning(ctx: CommandContext, configFile: string | undefined): Promise<Target> {
   const { config, log, signal } = ctx;
   const env = config.dockerHost ? { DOCKER_HOST: config.dockerHost } : undefined;
   const state: BuilderState | undefined = await readState(config.stateDir, config.workspaceFolder);
@@ -126,7 +129,7 @@ async function ensureRunning(ctx: CommandContext): Promise<Target> {
   // it may only start the container, never create or replace one.
   if (!running) log.info('The dev container is stopped (the Docker host restarted?): starting it again.');
   const noLockfile = !(await tracksLockfile(log, config.workspaceFolder, signal));
-  const up = await runDevcontainerCli(log, upArgs({ workspaceFolder: config.workspaceFolder, expectExisting: true, noLockfile }), { bin: ctx.devcontainerBin, dockerHost: config.dockerHost, signal, timeoutMs: config.timeouts.upMs });
+  const up = await runDevcontainerCli(log, upArgs({ workspaceFolder: config.workspaceFolder, configFile, expectExisting: true, noLockfile }), { bin: ctx.devcontainerBin, dockerHost: config.dockerHost, signal, timeoutMs: config.timeouts.upMs });
   if (up.result?.outcome === 'success') {
     return { containerId: up.result.containerId, remoteUser: up.result.remoteUser, remoteWorkspaceFolder: up.result.remoteWorkspaceFolder };
   }

@@ -76,6 +76,8 @@ export async function upCommand(ctx: CommandContext): Promise<UpOutcome> {
       cacheTo: config.cacheTo,
       dockerConfig: config.dockerConfig,
       skipPostCreate: mayNeedChown,
+      configPath: config.devcontainer.configPath,
+      capacity: config.devcontainer.capacity,
     }));
     fingerprint = up.value.fingerprint;
     timings.build = up.value.timings.buildMs;
@@ -88,11 +90,11 @@ export async function upCommand(ctx: CommandContext): Promise<UpOutcome> {
       if (fixed.changed) chowned = { containerId: up.value.containerId, owner };
     }
     if (mayNeedChown) {
-      const lifecycle = await log.time('Lifecycle commands', () => runLifecycleCommands(common));
+      const lifecycle = await log.time('Lifecycle commands', () => runLifecycleCommands({ ...common, configFile: up.value.configFile }));
       timings.lifecycle = lifecycle.ms;
     }
 
-    await installExtensions({ log, workspaceFolder: config.workspaceFolder, containerId: up.value.containerId, remoteUser: owner, dockerHost: config.dockerHost, devcontainerBin: ctx.devcontainerBin, signal });
+    await installExtensions({ log, workspaceFolder: config.workspaceFolder, configFile: up.value.configFile, containerId: up.value.containerId, remoteUser: owner, dockerHost: config.dockerHost, devcontainerBin: ctx.devcontainerBin, signal });
 
     if (up.value.cache.pushImageTo && up.value.built) {
       const pushed = await log.time('Cache push', () => pushCacheImage({ log, containerId: up.value.containerId, ref: up.value.cache.pushImageTo!, dockerHost: config.dockerHost, dockerConfig: config.dockerConfig, signal }));

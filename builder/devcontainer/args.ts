@@ -8,9 +8,33 @@ export function idLabelFor(workspaceFolder: string): string {
   return `${ID_LABEL_NAME}=${workspaceFolder}`;
 }
 
+/** The values of the CLI's `--gpu-availability`. */
+export type GpuAvailability = 'all' | 'detect' | 'none';
+
+/** `--config <file>` when a configuration was chosen, else nothing. */
+export function configArgs(configFile: string | undefined): string[] {
+  return configFile === undefined ? [] : ['--config', configFile];
+}
+
 /** Options of {@link upArgs}. */
 export interface UpArgsOptions {
   readonly workspaceFolder: string;
+  /**
+   * `--config`: the chosen devcontainer.json, an absolute path
+   * (builder/devcontainer/config-choice.ts).
+   * @default - the CLI's lookup: .devcontainer/devcontainer.json, then .devcontainer.json
+   */
+  readonly configFile?: string;
+  /**
+   * `--gpu-availability` of `up` (`DEVCONTAINER_GPU_AVAILABILITY`). The CLI
+   * adds `--gpus all` to `docker run` when devcontainer.json's
+   * `hostRequirements.gpu` asks for a GPU and this is `all`, or `detect`
+   * finds the nvidia runtime in `docker info` (devcontainers/cli
+   * src/spec-node/devContainersSpecCLI.ts, option `gpu-availability`:
+   * all | detect | none, default detect; only `up` has it).
+   * @default - the CLI's `detect`
+   */
+  readonly gpuAvailability?: GpuAvailability;
   readonly cache?: CachePlan;
   /** Pass `--remove-existing-container`: the configuration changed or a rebuild was asked for. */
   readonly removeExisting?: boolean;
@@ -40,6 +64,7 @@ export function upArgs(options: UpArgsOptions): string[] {
   const args = [
     'up',
     '--workspace-folder', options.workspaceFolder,
+    ...configArgs(options.configFile),
     '--id-label', idLabelFor(options.workspaceFolder),
     '--log-format', 'json',
     // The builder runs as root; mapping the remote user's UID to root's
@@ -53,6 +78,7 @@ export function upArgs(options: UpArgsOptions): string[] {
   if (options.skipPostCreate) args.push('--skip-post-create');
   if (options.noLockfile) args.push('--no-lockfile');
   if (options.dockerComposePath) args.push('--docker-compose-path', options.dockerComposePath);
+  if (options.gpuAvailability) args.push('--gpu-availability', options.gpuAvailability);
   return args;
 }
 
@@ -61,8 +87,8 @@ export function upArgs(options: UpArgsOptions): string[] {
  * same cache flags, so a later `up --remove-existing-container` finds its
  * layers cached. `build` takes no `--id-label` (CLI 0.89.0 `build --help`).
  */
-export function buildArgs(options: Omit<UpArgsOptions, 'removeExisting' | 'skipPostCreate' | 'expectExisting'>): string[] {
-  const args = ['build', '--workspace-folder', options.workspaceFolder, '--log-format', 'json'];
+export function buildArgs(options: Omit<UpArgsOptions, 'removeExisting' | 'skipPostCreate' | 'expectExisting' | 'gpuAvailability'>): string[] {
+  const args = ['build', '--workspace-folder', options.workspaceFolder, ...configArgs(options.configFile), '--log-format', 'json'];
   for (const image of options.cache?.cacheFrom ?? []) args.push('--cache-from', image);
   if (options.cache?.cacheTo) args.push('--cache-to', options.cache.cacheTo);
   if (options.noLockfile) args.push('--no-lockfile');
@@ -71,6 +97,6 @@ export function buildArgs(options: Omit<UpArgsOptions, 'removeExisting' | 'skipP
 }
 
 /** Arguments of `devcontainer run-user-commands` for the builder's dev container. */
-export function runUserCommandsArgs(workspaceFolder: string): string[] {
-  return ['run-user-commands', '--workspace-folder', workspaceFolder, '--id-label', idLabelFor(workspaceFolder), '--log-format', 'json'];
+export function runUserCommandsArgs(workspaceFolder: string, configFile?: string): string[] {
+  return ['run-user-commands', '--workspace-folder', workspaceFolder, ...configArgs(configFile), '--id-label', idLabelFor(workspaceFolder), '--log-format', 'json'];
 }

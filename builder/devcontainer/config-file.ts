@@ -54,12 +54,13 @@ export async function findConfigFile(workspaceFolder: string): Promise<string | 
 }
 
 /**
- * Find and parse the workspace's devcontainer.json without running the CLI.
- * Fails with one message naming the file, as a `DevcontainerUpError`
+ * Find and parse the workspace's devcontainer.json without running the CLI:
+ * `chosen` (relative, from builder/devcontainer/config-choice.ts), else the
+ * CLI's lookup. Fails with one message naming the file, as a `DevcontainerUpError`
  * ({@link DevcontainerJsonSyntaxError} for a syntax error: with line and column).
  */
-export async function readDevcontainerConfig(workspaceFolder: string): Promise<DevcontainerConfigFile> {
-  const configFile = await findConfigFile(workspaceFolder);
+export async function readDevcontainerConfig(workspaceFolder: string, chosen?: string): Promise<DevcontainerConfigFile> {
+  const configFile = chosen ?? await findConfigFile(workspaceFolder);
   if (!configFile) {
     throw new DevcontainerUpError(
       `No dev container configuration in ${workspaceFolder}: add .devcontainer/devcontainer.json (or .devcontainer.json) to the repository.`,

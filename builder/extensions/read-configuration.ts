@@ -9,6 +9,8 @@ export interface ReadConfigurationTarget {
    * @default - the CLI reads devcontainer.json and inspects the image
    */
   readonly containerId?: string;
+  /** `--config`: the chosen devcontainer.json (absolute). @default - the CLI's lookup */
+  readonly configFile?: string;
 }
 
 /** The parts of the CLI's answer the builder uses. */
@@ -24,6 +26,7 @@ export interface ReadConfigurationOutput {
 /** The CLI arguments (after the `devcontainer` binary) for reading the merged configuration. */
 export function mergedConfigurationArgs(target: ReadConfigurationTarget): string[] {
   const args = ['read-configuration', '--workspace-folder', target.workspaceFolder];
+  if (target.configFile) args.push('--config', target.configFile);
   if (target.containerId) args.push('--container-id', target.containerId);
   args.push('--include-merged-configuration', '--log-format', 'json');
   return args;

@@ -15,6 +15,12 @@ export interface GitRunnerOptions {
   readonly folder: string;
   /** `folder` with symbolic links resolved: git checks ownership against the real path. @default - same as folder */
   readonly realFolder?: string;
+  /**
+   * Submodule work trees, relative to `folder`: trusted as `safe.directory`
+   * too (git checks each work tree's owner; 2.39 has no `dir/*` wildcard).
+   * @default - none
+   */
+  readonly safeSubfolders?: readonly string[];
   /** GIT_SSH_COMMAND for ssh remotes (`builder/git/ssh-key.ts`). @default - the builder's own GIT_SSH_COMMAND, else the user's ssh with accept-new */
   readonly sshCommand?: string;
   readonly signal?: AbortSignal;
@@ -44,6 +50,7 @@ export function gitEnvironment(options: Omit<GitRunnerOptions, 'log' | 'signal'>
     // The builder runs as root; the checkout later belongs to the dev container's user.
     ['safe.directory', options.folder],
     ...(options.realFolder !== undefined && options.realFolder !== options.folder ? [['safe.directory', options.realFolder] as [string, string]] : []),
+    ...(options.safeSubfolders ?? []).flatMap((sub) => [...new Set([options.folder, options.realFolder ?? options.folder])].map((root) => ['safe.directory', path.join(root, sub)] as [string, string])),
     // Never run the repository's hooks or fsmonitor as root inside the builder.
     ['core.hooksPath', '/dev/null'],
     ['core.fsmonitor', 'false'],

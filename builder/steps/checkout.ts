@@ -10,6 +10,7 @@ import { adoptStaged, stagedFolders, stageForKeeping, unstage } from '../git/kep
 import { restoreOwnership } from '../git/ownership.js';
 import { parseRepoUrl, redactUrl } from '../git/repo-url.js';
 import { reuseCheckout } from '../git/reuse.js';
+import { updateSubmodules } from '../git/submodules.js';
 import { openSshSession, type SshSession, type SshSettings } from '../git/ssh-key.js';
 
 /** What `checkout` needs. */
@@ -104,7 +105,8 @@ async function checkoutWith(ctx: CheckoutContext, start: number, ssh: SshSession
   const secrets = [...(ctx.githubToken === undefined ? [] : [ctx.githubToken]), ...(ssh?.secrets ?? [])];
   await mkdir(path.dirname(folder), { recursive: true });
   const realFolder = path.join(await realpath(path.dirname(folder)), path.basename(folder));
-  const git = createGit({ log, repository: ctx.repository, githubToken: ctx.githubToken, folder, realFolder, sshCommand: ssh?.command, signal: ctx.signal });
+  const gitFor = (safeSubfolders: readonly string[]) => createGit({ log, repository: ctx.repository, githubToken: ctx.githubToken, folder, realFolder, safeSubfolders, sshCommand: ssh?.command, signal: ctx.signal });
+  const git = gitFor([]);
   const common = { log, git, repository: ctx.repository, branch: ctx.branch, deadline, timeoutMs: ctx.timeoutMs, hasToken: ctx.githubToken !== undefined, secrets };
   // Without a working git, every later check would misread the folder.
   await git(['--version'], { onLine: 'quiet' }).catch((error: unknown) => {
@@ -163,6 +165,8 @@ async function checkoutWith(ctx: CheckoutContext, start: number, ssh: SshSession
     keptFiles = adopted.moved;
     if (adopted.exclude !== undefined) written.push(adopted.exclude);
     if (adopted.moved.length > 0 && action === 'cloned') action = 'recovered';
+    // Missing submodules only, with the same credentials; checked-out ones are never touched.
+    if (action !== 'kept-as-is') written.push(...(await updateSubmodules({ ...common, gitFor, folder, signal: ctx.signal })).written);
   }
   // A fresh clone is root's until `up` gives it to the dev container's user; an existing one gets back what git wrote.
   if (written.length > 0 && state.kind === 'ours') await restoreOwnership(folder, log, { paths: written });

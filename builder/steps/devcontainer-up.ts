@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { DevcontainerUpError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { run } from '../process.js';
@@ -9,6 +10,8 @@ import { runDevcontainerCli, type CliRun } from '../devcontainer/run-cli.js';
 import type { UpSuccess } from '../devcontainer/result.js';
 import { fingerprintWorkspace } from '../devcontainer/workspace-fingerprint.js';
 import { detectCompose, dockerComposePathOf } from './compose.js';
+import { chooseConfig } from '../devcontainer/config-choice.js';
+import { hostRequirementWarnings, parseHostRequirements, type WorkspaceCapacity } from '../devcontainer/host-requirements.js';
 import { pullCacheImages } from './pull-cache.js';
 
 /** What `devcontainerUp` needs. */
@@ -37,6 +40,10 @@ export interface DevcontainerUpOptions {
   readonly noLockfile?: boolean;
   /** @default 'devcontainer' */
   readonly devcontainerBin?: string;
+  /** `DEVCONTAINER_CONFIG`: devcontainer.json relative to the checkout. @default - the CLI's lookup (config-choice.ts) */
+  readonly configPath?: string;
+  /** What the workspace has, for the hostRequirements warnings and `--gpu-availability`. @default - nothing known */
+  readonly capacity?: WorkspaceCapacity;
 }
 
 /** Which part of the dev container step failed. */
@@ -71,6 +78,8 @@ export interface DevcontainerUpResult extends UpSuccess {
   /** An image was built in this run (so there is something to push to the cache). */
   readonly built: boolean;
   readonly timings: { readonly buildMs: number; readonly startMs: number; readonly lifecycleMs: number; readonly totalMs: number };
+  /** The `--config` passed (absolute), for later CLI calls. @default - none: the CLI's lookup */
+  readonly configFile?: string;
 }
 
 /**
@@ -85,10 +94,15 @@ export interface DevcontainerUpResult extends UpSuccess {
 export async function devcontainerUp(options: DevcontainerUpOptions): Promise<DevcontainerUpResult> {
   const { log } = options;
   const cli = { bin: options.devcontainerBin, dockerHost: options.dockerHost, signal: options.signal };
-  const { fingerprint: current, problem, name, usesCompose, buildsImage } = await fingerprintWorkspace(options.workspaceFolder).catch((error: unknown) => {
+  const asConfigurationError = (error: unknown): never => {
     if (!(error instanceof DevcontainerUpError)) throw error;
     throw new DevcontainerStepError('configuration', error.message, { cause: error, lastLines: error.lastLines });
-  });
+  };
+  const choice = await chooseConfig(options.workspaceFolder, options.configPath).catch(asConfigurationError);
+  for (const message of choice.messages) log[message.level](message.text);
+  const configFile = choice.configFile === undefined ? undefined : path.join(options.workspaceFolder, choice.configFile);
+  const { fingerprint: current, problem, name, usesCompose, buildsImage, config } = await fingerprintWorkspace(options.workspaceFolder, choice.configFile, options.capacity?.gpuAvailability).catch(asConfigurationError);
+  if (config) for (const warning of hostRequirementWarnings(parseHostRequirements(config), options.capacity ?? {})) log.warn(warning);
   const dockerComposePath = dockerComposePathOf(usesCompose ? await detectCompose({ log, dockerHost: options.dockerHost, signal: options.signal }) : undefined);
   const decision = decideRecreate({ previous: options.previousFingerprint, current, problem, rebuild: options.rebuild });
   for (const message of decision.messages) log[message.level](message.text);
@@ -108,13 +122,16 @@ export async function devcontainerUp(options: DevcontainerUpOptions): Promise<De
   let prebuilt = false;
   if (replaced) {
     log.info('Building the new image first: the current dev container is replaced only if the build succeeds.');
-    const build = await runDevcontainerCli(log, buildArgs({ workspaceFolder: options.workspaceFolder, cache, noLockfile: options.noLockfile, dockerComposePath }), { ...cli, timeoutMs: options.timeoutMs });
+    const build = await runDevcontainerCli(log, buildArgs({ workspaceFolder: options.workspaceFolder, configFile, cache, noLockfile: options.noLockfile, dockerComposePath }), { ...cli, timeoutMs: options.timeoutMs });
     if (build.result?.outcome !== 'success') fail('build', 'build', build, fingerprint);
     prebuildMs = build.durationMs;
     prebuilt = build.timings.buildMs > 0;
   }
 
-  const up = await runDevcontainerCli(log, upArgs({ workspaceFolder: options.workspaceFolder, cache, removeExisting: replaced, skipPostCreate: options.skipPostCreate, noLockfile: options.noLockfile, dockerComposePath }), { ...cli, timeoutMs: options.timeoutMs });
+  const up = await runDevcontainerCli(log, upArgs({
+    workspaceFolder: options.workspaceFolder, configFile, cache, removeExisting: replaced, skipPostCreate: options.skipPostCreate,
+    noLockfile: options.noLockfile, gpuAvailability: options.capacity?.gpuAvailability, dockerComposePath,
+  }), { ...cli, timeoutMs: options.timeoutMs });
   const result = ensureSuccess('up', up, fingerprint);
   return {
     ...result,
@@ -124,6 +141,7 @@ export async function devcontainerUp(options: DevcontainerUpOptions): Promise<De
     cache,
     built: prebuilt || up.timings.buildMs > 0,
     timings: { ...up.timings, buildMs: up.timings.buildMs + prebuildMs, totalMs: up.durationMs + prebuildMs },
+    configFile,
   };
 }
 
@@ -132,9 +150,11 @@ export async function devcontainerUp(options: DevcontainerUpOptions): Promise<De
  * CLI's own once-only markers) in an existing container.
  * @returns how long they took
  */
-export async function runLifecycleCommands(options: Pick<DevcontainerUpOptions, 'log' | 'workspaceFolder' | 'dockerHost' | 'timeoutMs' | 'signal' | 'devcontainerBin'>): Promise<{ durationMs: number }> {
+export async function runLifecycleCommands(
+  options: Pick<DevcontainerUpOptions, 'log' | 'workspaceFolder' | 'dockerHost' | 'timeoutMs' | 'signal' | 'devcontainerBin'> & { readonly configFile?: string },
+): Promise<{ durationMs: number }> {
   const cli = { bin: options.devcontainerBin, dockerHost: options.dockerHost, signal: options.signal, timeoutMs: options.timeoutMs };
-  const runResult = await runDevcontainerCli(options.log, runUserCommandsArgs(options.workspaceFolder), cli);
+  const runResult = await runDevcontainerCli(options.log, runUserCommandsArgs(options.workspaceFolder, options.configFile), cli);
   // run-user-commands prints `{"outcome":"success"}` without container details.
   if (runResult.result?.outcome !== 'success') ensureSuccess('run-user-commands', runResult);
   return { durationMs: runResult.durationMs };

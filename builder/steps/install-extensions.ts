@@ -10,6 +10,8 @@ export interface InstallExtensionsOptions {
   readonly log: Logger;
   /** The checkout on the builder's side, as passed to `devcontainer up`. */
   readonly workspaceFolder: string;
+  /** The chosen devcontainer.json (absolute), as passed to `up`. @default - the CLI's lookup */
+  readonly configFile?: string;
   readonly containerId: string;
   /** Extensions are installed as this user, into their home. */
   readonly remoteUser: string;

@@ -1,7 +1,7 @@
 import { AgentError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { ProcessError, run } from '../process.js';
-import { idLabelFor } from '../devcontainer/args.js';
+import { configArgs, idLabelFor } from '../devcontainer/args.js';
 import { agentBinaryUrl, coderArch, downloadAgentBinary } from './agent-binary.js';
 import { AGENT_BIN_DIR, environmentLines, prepareContainerScript, profileSnippet } from './agent-env.js';
 
@@ -41,6 +41,8 @@ export interface StartAgentOptions {
    * usable configuration, so it gets a plain `docker exec`.
    */
   readonly viaDevcontainer: boolean;
+  /** The chosen devcontainer.json (absolute), for `devcontainer exec`. @default - the CLI's lookup */
+  readonly configFile?: string;
   readonly dockerHost?: string;
   /** @default 'devcontainer' */
   readonly devcontainerBin?: string;
@@ -170,7 +172,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
   };
   const [file, args] = options.viaDevcontainer
     ? [options.devcontainerBin ?? 'devcontainer', [
-      'exec', '--workspace-folder', options.workspaceFolder, '--id-label', idLabelFor(options.workspaceFolder),
+      'exec', '--workspace-folder', options.workspaceFolder, ...configArgs(options.configFile), '--id-label', idLabelFor(options.workspaceFolder),
       ...Object.entries(agentEnv).flatMap(([k, v]) => ['--remote-env', `${k}=${v}`]),
       'sh', '-c', launcher,
     ]] as const

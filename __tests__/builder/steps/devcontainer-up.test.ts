@@ -73,6 +73,54 @@ describe('devcontainerUp with a fake devcontainer', () => {
     expect(world.recordedCalls().some((c) => c.args[0] === 'up')).toBe(false);
   });
 
+  it('issue 14.2/14.4: a chosen configuration reaches every CLI call, is what is fingerprinted, and its hostRequirements are checked', async () => {
+    const w = new World({ image: 'debian' }, {
+      '.devcontainer/gpu/devcontainer.json': JSON.stringify({ image: 'debian', remoteUser: 'dev', hostRequirements: { cpus: 8, gpu: true } }),
+    });
+    world = w;
+    await checkout({ log: new Logger(new MemorySink()), repository: `file://${w.repo}`, folder: w.folder, timeoutMs: 60_000 });
+    w.script([{ tool: 'devcontainer', args: ['up'], stdout: '{"outcome":"success","containerId":"c1","remoteUser":"dev","remoteWorkspaceFolder":"/w"}' }]);
+    const sink = new MemorySink();
+    const options = {
+      log: new Logger(sink), workspaceFolder: w.folder, rebuild: false, cacheFrom: [], timeoutMs: 60_000, devcontainerBin: 'devcontainer',
+      configPath: '.devcontainer/gpu/devcontainer.json', capacity: { cpus: 2, gpuAvailability: 'none' as const },
+    };
+    const first = await devcontainerUp(options);
+    const configFile = `${w.folder}/.devcontainer/gpu/devcontainer.json`;
+    expect(first.configFile).toBe(configFile);
+    const up = w.recordedCalls().find((c) => c.args[0] === 'up')!;
+    expect(up.args.slice(0, 5)).toEqual(['up', '--workspace-folder', w.folder, '--config', configFile]);
+    expect(up.args.slice(-2)).toEqual(['--gpu-availability', 'none']);
+    expect(sink.texts).toContain('Using .devcontainer/gpu/devcontainer.json (devcontainer_config parameter).');
+    expect(sink.texts).toContain('devcontainer.json asks for 8 CPUs (hostRequirements.cpus), this workspace has 2: raise the cpu parameter to at least 8.');
+    expect(sink.lines.find((l) => l.text.startsWith('devcontainer.json asks for a GPU'))?.level).toBe('warn');
+    // The default configuration is not what the container is made from: editing it changes nothing.
+    writeFileSync(`${w.folder}/.devcontainer/devcontainer.json`, '{"image": "alpine"}');
+    expect((await devcontainerUp({ ...options, previousFingerprint: first.fingerprint })).replaced).toBe(false);
+    writeFileSync(configFile, '{"image": "alpine"}');
+    w.script([{ tool: 'devcontainer', args: ['up'], stdout: '{"outcome":"success","containerId":"c2","remoteUser":"dev","remoteWorkspaceFolder":"/w"}' }, BUILD_SUCCESS]);
+    expect((await devcontainerUp({ ...options, previousFingerprint: first.fingerprint })).replaced).toBe(true);
+    const build = w.recordedCalls().find((c) => c.args[0] === 'build')!;
+    expect(build.args.slice(0, 5)).toEqual(['build', '--workspace-folder', w.folder, '--config', configFile]);
+  });
+
+  it('issue 14.2: a configuration asking for a GPU gets a new container when GPUs come or go, one without keeps its container', async () => {
+    const w = new World({ image: 'debian', remoteUser: 'dev', hostRequirements: { gpu: 'optional' } });
+    world = w;
+    await checkout({ log: new Logger(new MemorySink()), repository: `file://${w.repo}`, folder: w.folder, timeoutMs: 60_000 });
+    w.script([{ tool: 'devcontainer', args: ['up'], stdout: '{"outcome":"success","containerId":"c1","remoteUser":"dev","remoteWorkspaceFolder":"/w"}' }, BUILD_SUCCESS]);
+    const options = { log: new Logger(new MemorySink()), workspaceFolder: w.folder, rebuild: false, cacheFrom: [], timeoutMs: 60_000, devcontainerBin: 'devcontainer' };
+    const none = await devcontainerUp({ ...options, capacity: { gpuAvailability: 'none' as const } });
+    expect((await devcontainerUp({ ...options, previousFingerprint: none.fingerprint })).replaced).toBe(false);
+    const all = await devcontainerUp({ ...options, previousFingerprint: none.fingerprint, capacity: { gpuAvailability: 'all' as const } });
+    expect(all.replaced).toBe(true);
+    expect((await devcontainerUp({ ...options, previousFingerprint: all.fingerprint, capacity: { gpuAvailability: 'none' as const } })).replaced).toBe(true);
+    // Without hostRequirements.gpu the GPUs do not matter.
+    writeFileSync(`${w.folder}/.devcontainer/devcontainer.json`, '{"image": "debian", "remoteUser": "dev"}');
+    const plain = await devcontainerUp({ ...options, capacity: { gpuAvailability: 'none' as const } });
+    expect((await devcontainerUp({ ...options, previousFingerprint: plain.fingerprint, capacity: { gpuAvailability: 'all' as const } })).replaced).toBe(false);
+  });
+
   describe('a Docker Compose dev container', () => {
     async function composeWorld(): Promise<World> {
       const w = new World({ dockerComposeFile: 'compose.yaml', service: 'app', workspaceFolder: '/workspaces/sample' });
