@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AgentError } from '../errors.js';
 import { formatDuration } from '../log/logger.js';
-import { run } from '../process.js';
+import { containerIds, isRunning, startContainer, stopContainer } from '../docker/client.js';
 import { idLabelFor, upArgs } from '../devcontainer/args.js';
 import { describeFailure } from '../devcontainer/failure.js';
 import { runDevcontainerCli } from '../devcontainer/run-cli.js';
@@ -98,16 +98,16 @@ interface Target {
 /** Find the dev container by its id label and make sure it runs. */
 async function ensureRunning(ctx: CommandContext): Promise<Target> {
   const { config, log, signal } = ctx;
-  const env = config.dockerHost ? { DOCKER_HOST: config.dockerHost } : undefined;
+  const target = { log, dockerHost: config.dockerHost, signal };
   const state: BuilderState | undefined = await readState(config.stateDir, config.workspaceFolder);
   const label = idLabelFor(config.workspaceFolder);
-  const ids = (await run(log, 'docker', ['ps', '-aq', '--filter', `label=${label}`], { env, signal, timeoutMs: 60_000, onLine: 'quiet' })).stdout.split('\n').filter(Boolean);
+  const ids = await containerIds(target, [label]);
   if (ids.length === 0) {
     throw new AgentError(`No dev container with label ${label}: the "up" init container must run first (is the workspaces volume the same?).`);
   }
   const containerId = ids.find((id) => state?.containerId.startsWith(id)) ?? ids[0]!;
-  const running = (await run(log, 'docker', ['inspect', '--format', '{{.State.Running}}', containerId], { env, signal, timeoutMs: 60_000, onLine: 'quiet' })).stdout.trim() === 'true';
-  const start = () => run(log, 'docker', ['start', containerId], { env, signal, timeoutMs: 120_000 });
+  const running = await isRunning(target, containerId);
+  const start = () => startContainer(target, containerId);
   const recorded = { containerId, remoteUser: state?.remoteUser ?? 'root', remoteWorkspaceFolder: state?.remoteWorkspaceFolder ?? config.workspaceFolder };
   // Neither a recovery container nor a kept container whose devcontainer.json
   // cannot be read is reachable with the CLI: plain docker start and exec.
@@ -135,7 +135,7 @@ async function ensureRunning(ctx: CommandContext): Promise<Target> {
   // Keep the user able to connect and fix it: start the container as it is.
   log.error(`Could not start the dev container with its configuration: ${failure.message}`);
   for (const line of up.lastLines.slice(-10)) log.error(`  | ${line}`);
-  const stillRunning = (await run(log, 'docker', ['inspect', '--format', '{{.State.Running}}', containerId], { env, signal, timeoutMs: 60_000, onLine: 'quiet' })).stdout.trim() === 'true';
+  const stillRunning = await isRunning(target, containerId);
   if (!stillRunning) await start();
   return { ...recorded, plainExec: 'the dev container did not start with its configuration; fix .devcontainer/ from inside the workspace.' };
 }
@@ -164,9 +164,6 @@ async function shutdown(ctx: CommandContext, agent: RunningAgent | undefined, co
   log.info('Stopping: the Coder agent first, then the dev container.');
   if (agent) await agent.stop();
   else await stopLeftoverAgent({ log, containerId, dockerHost: config.dockerHost }).catch(() => undefined);
-  await run(log, 'docker', ['stop', '-t', String(stopTimeoutSeconds), containerId], {
-    env: config.dockerHost ? { DOCKER_HOST: config.dockerHost } : undefined,
-    timeoutMs: (stopTimeoutSeconds + 10) * 1000,
-  }).catch((error: unknown) => log.warn(`docker stop failed: ${error instanceof Error ? error.message : String(error)}`));
+  await stopContainer({ log, dockerHost: config.dockerHost }, containerId, stopTimeoutSeconds).catch((error: unknown) => log.warn(`docker stop failed: ${error instanceof Error ? error.message : String(error)}`));
   log.info('The dev container is stopped.');
 }

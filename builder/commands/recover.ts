@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { DevcontainerUpError } from '../errors.js';
-import { run } from '../process.js';
+import { startContainer } from '../docker/client.js';
 import { labeledContainers, type LabeledContainer } from '../steps/dev-containers.js';
 import type { Fingerprints } from '../devcontainer/fingerprint.js';
 import { DevcontainerStepError } from '../steps/devcontainer-up.js';
@@ -56,7 +56,7 @@ async function ensureStarted(ctx: CommandContext, container: LabeledContainer): 
   if (container.running) return true;
   const { config, log, signal } = ctx;
   log.info(`Starting the existing dev container ${container.id.slice(0, 12)}.`);
-  return run(log, 'docker', ['start', container.id], { env: config.dockerHost ? { DOCKER_HOST: config.dockerHost } : undefined, signal, timeoutMs: 120_000 }).then(
+  return startContainer({ log, dockerHost: config.dockerHost, signal }, container.id).then(
     () => true,
     (e: unknown) => {
       log.error(`The existing dev container ${container.id.slice(0, 12)} does not start either (it is kept): ${e instanceof Error ? e.message : String(e)}`);

@@ -1,6 +1,6 @@
 import { DevcontainerUpError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
-import { run } from '../process.js';
+import { run, type RunResult } from '../process.js';
 import { buildArgs, runUserCommandsArgs, upArgs } from '../devcontainer/args.js';
 import { parseBuildxDriver, planCache, type BuildxInfo, type CachePlan } from '../devcontainer/cache.js';
 import { describeFailure } from '../devcontainer/failure.js';
@@ -8,6 +8,7 @@ import { decideRecreate, type Fingerprints, type StoredFingerprint } from '../de
 import { runDevcontainerCli, type CliRun } from '../devcontainer/run-cli.js';
 import type { UpSuccess } from '../devcontainer/result.js';
 import { fingerprintWorkspace } from '../devcontainer/workspace-fingerprint.js';
+import { docker, dockerEnv } from '../docker/client.js';
 import { pullCacheImages } from './pull-cache.js';
 
 /** What `devcontainerUp` needs. */
@@ -64,8 +65,6 @@ export interface DevcontainerUpResult extends UpSuccess {
   readonly fingerprint?: Fingerprints;
   /** devcontainer.json's `name`. @default - none given */
   readonly name?: string;
-  /** `--remove-existing-container` was passed. */
-  readonly replaced: boolean;
   readonly cache: CachePlan;
   /** An image was built in this run (so there is something to push to the cache). */
   readonly built: boolean;
@@ -119,7 +118,6 @@ export async function devcontainerUp(options: DevcontainerUpOptions): Promise<De
     ...result,
     fingerprint,
     name,
-    replaced,
     cache,
     built: prebuilt || up.timings.buildMs > 0,
     timings: { ...up.timings, buildMs: up.timings.buildMs + prebuildMs, totalMs: up.durationMs + prebuildMs },
@@ -161,10 +159,10 @@ function fail(kind: UpFailureKind, command: string, cliRun: CliRun, fingerprint:
  * cause is a debug line), so say what is missing before it starts.
  */
 async function ensureCompose(log: Logger, dockerHost: string | undefined, signal: AbortSignal | undefined): Promise<void> {
-  const env = dockerHost ? { DOCKER_HOST: dockerHost } : undefined;
-  const works = async (file: string, args: string[]) =>
-    (await run(log, file, args, { env, signal, timeoutMs: 30_000, onLine: 'quiet', allowFailure: true }).catch(() => undefined))?.exitCode === 0;
-  if ((await works('docker', ['compose', 'version'])) || (await works('docker-compose', ['version']))) return;
+  const quiet = { timeoutMs: 30_000, onLine: 'quiet', allowFailure: true } as const;
+  const works = async (running: Promise<RunResult>) => (await running.catch(() => undefined))?.exitCode === 0;
+  if ((await works(docker({ log, dockerHost, signal }, ['compose', 'version'], quiet)))
+    || (await works(run(log, 'docker-compose', ['version'], { ...quiet, env: dockerEnv(dockerHost), signal })))) return;
   throw new DevcontainerUpError(
     'This dev container uses Docker Compose (dockerComposeFile in devcontainer.json), but Compose is not available in the builder image: '
       + 'neither `docker compose` nor `docker-compose` runs, so Compose dev containers are not supported with it. '
@@ -174,9 +172,9 @@ async function ensureCompose(log: Logger, dockerHost: string | undefined, signal
 
 /** `docker buildx version` and the current builder's driver; never throws. */
 async function detectBuildx(log: Logger, dockerHost: string | undefined, signal: AbortSignal | undefined): Promise<BuildxInfo> {
-  const env = dockerHost ? { DOCKER_HOST: dockerHost } : undefined;
-  const version = await run(log, 'docker', ['buildx', 'version'], { env, signal, timeoutMs: 30_000, onLine: 'quiet' }).catch(() => undefined);
+  const target = { log, dockerHost, signal };
+  const version = await docker(target, ['buildx', 'version'], { timeoutMs: 30_000 }).catch(() => undefined);
   if (!version || version.exitCode !== 0) return { available: false };
-  const inspect = await run(log, 'docker', ['buildx', 'inspect'], { env, signal, timeoutMs: 30_000, onLine: 'quiet' }).catch(() => undefined);
+  const inspect = await docker(target, ['buildx', 'inspect'], { timeoutMs: 30_000 }).catch(() => undefined);
   return { available: true, driver: inspect && inspect.exitCode === 0 ? parseBuildxDriver(inspect.stdout) : undefined };
 }

@@ -20,7 +20,7 @@ describe('devcontainerUp with a fake devcontainer', () => {
     world = await prepared();
     world.script([{ tool: 'devcontainer', args: ['up'], stdout: '{"outcome":"success","containerId":"c1","remoteUser":"dev","remoteWorkspaceFolder":"/workspaces/sample"}', exit: 1 }]);
     const result = await devcontainerUp({ log: new Logger(new MemorySink()), workspaceFolder: world.folder, rebuild: false, cacheFrom: [], timeoutMs: 60_000, devcontainerBin: 'devcontainer' });
-    expect(result).toMatchObject({ outcome: 'success', containerId: 'c1', remoteUser: 'dev', replaced: false, built: false });
+    expect(result).toMatchObject({ outcome: 'success', containerId: 'c1', remoteUser: 'dev', built: false });
   });
 
   it('fails on an error outcome even with exit code 0', async () => {
@@ -35,12 +35,10 @@ describe('devcontainerUp with a fake devcontainer', () => {
     world.script([{ tool: 'devcontainer', args: ['up'], stdout: '{"outcome":"success","containerId":"c1","remoteUser":"dev","remoteWorkspaceFolder":"/w"}' }, BUILD_SUCCESS]);
     const options = { log: new Logger(new MemorySink()), workspaceFolder: world.folder, rebuild: false, cacheFrom: [], timeoutMs: 60_000, devcontainerBin: 'devcontainer' };
     const first = await devcontainerUp(options);
-    const same = await devcontainerUp({ ...options, previousFingerprint: first.fingerprint });
-    expect(same.replaced).toBe(false);
+    await devcontainerUp({ ...options, previousFingerprint: first.fingerprint });
     writeFileSync(`${world.folder}/.devcontainer/Dockerfile`, 'FROM debian\nRUN true\n');
     const changed = await devcontainerUp({ ...options, previousFingerprint: first.fingerprint });
     expect(changed.fingerprint).not.toBe(first.fingerprint);
-    expect(changed.replaced).toBe(true);
     expect(world.recordedCalls().filter((c) => c.args[0] === 'up').map((c) => c.args.includes('--remove-existing-container'))).toEqual([false, false, true]);
     expect(world.recordedCalls().filter((c) => c.args[0] === 'build' || c.args[0] === 'up').map((c) => c.args[0])).toEqual(['up', 'up', 'build', 'up']);
   });
