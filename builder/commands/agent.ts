@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AgentError } from '../errors.js';
+import { inStep } from '../step-boundary.js';
 import { formatDuration } from '../log/logger.js';
 import { containerIds, isRunning, startContainer, stopContainer } from '../docker/client.js';
 import { idLabelFor, upArgs } from '../devcontainer/args.js';
@@ -32,10 +33,11 @@ export async function agentCommand(ctx: CommandContext, policy: AgentPolicy = {}
   const { config, log, signal } = ctx;
   const delays = policy.restartDelaysMs ?? [1000, 2000, 5000, 10_000, 20_000, 30_000];
   const healthyAfterMs = policy.healthyAfterMs ?? 600_000;
-  if (!config.agentUrl || !config.agentToken || !config.initScript) {
+  const { agentUrl, agentToken, initScript } = config;
+  if (!agentUrl || !agentToken || !initScript) {
     throw new AgentError('The agent needs CODER_AGENT_URL, CODER_AGENT_TOKEN and CODER_INIT_SCRIPT.');
   }
-  await waitForDocker({ log, dockerHost: config.dockerHost, timeoutMs: config.timeouts.dockerWaitMs, signal });
+  await inStep('wait-for-docker', () => waitForDocker({ log, dockerHost: config.dockerHost, timeoutMs: config.timeouts.dockerWaitMs, signal }));
 
   let failures = 0;
   let lastLines: readonly string[] = [];
@@ -43,20 +45,20 @@ export async function agentCommand(ctx: CommandContext, policy: AgentPolicy = {}
   let agent: RunningAgent | undefined;
   try {
     while (!signal.aborted) {
-      const target = await ensureRunning(ctx);
+      const target = await inStep('agent', () => ensureRunning(ctx), 'Could not find or start the dev container');
       containerId = target.containerId;
       if (target.plainExec && failures === 0) log.warn(`Starting the agent with plain docker exec: ${target.plainExec}`);
       if (!target.plainExec && failures === 2) log.warn('Starting the agent with plain docker exec (without the userEnvProbe environment) after two failed starts.');
       const agentStarted = performance.now();
-      agent = await startAgent({
+      agent = await inStep('agent', () => startAgent({
         log,
         containerId: target.containerId,
         remoteUser: target.remoteUser,
         remoteWorkspaceFolder: target.remoteWorkspaceFolder,
         workspaceFolder: config.workspaceFolder,
-        agentUrl: config.agentUrl,
-        agentToken: config.agentToken,
-        initScript: config.initScript,
+        agentUrl,
+        agentToken,
+        initScript,
         // After two quick deaths, a broken devcontainer.json (edited in the
         // workspace) may be what stops `devcontainer exec`: use plain docker
         // exec so the user can still connect and fix it.
@@ -64,7 +66,8 @@ export async function agentCommand(ctx: CommandContext, policy: AgentPolicy = {}
         dockerHost: config.dockerHost,
         devcontainerBin: ctx.devcontainerBin,
         outputLog: ctx.consoleLog,
-      });
+        signal,
+      }), 'Could not start the Coder agent');
       const ended = await untilExitOrAbort(agent, signal);
       if (ended === 'aborted') break;
       agent = undefined;

@@ -1,4 +1,5 @@
-import { DevcontainerUpError } from '../errors.js';
+import { Deadline } from '../deadline.js';
+import { DevcontainerUpError, isBuilderError, type UpPhase } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { run, type RunResult } from '../process.js';
 import { buildArgs, runUserCommandsArgs, upArgs } from '../devcontainer/args.js';
@@ -39,26 +40,6 @@ export interface DevcontainerUpOptions {
   readonly devcontainerBin?: string;
 }
 
-/** Which part of the dev container step failed. */
-export type UpFailureKind = 'configuration' | 'build' | 'up' | 'lifecycle';
-
-/**
- * A failed dev container step, with what `up` needs to keep the previous
- * container: whether the configuration could be read at all (then
- * `devcontainer exec` cannot reach the container either) and the
- * fingerprint of the configuration a container created in this run has.
- */
-export class DevcontainerStepError extends DevcontainerUpError {
-  readonly kind: UpFailureKind;
-  readonly fingerprint?: Fingerprints;
-
-  constructor(kind: UpFailureKind, message: string, options: { cause?: unknown; lastLines?: readonly string[]; fingerprint?: Fingerprints } = {}) {
-    super(message, options);
-    this.kind = kind;
-    this.fingerprint = options.fingerprint;
-  }
-}
-
 /** A running dev container, as `devcontainer up` reported it. */
 export interface DevcontainerUpResult extends UpSuccess {
   /** What the running container is made from, to record for the next start. @default - unknown (devcontainer.json unreadable) */
@@ -82,10 +63,12 @@ export interface DevcontainerUpResult extends UpSuccess {
  */
 export async function devcontainerUp(options: DevcontainerUpOptions): Promise<DevcontainerUpResult> {
   const { log } = options;
+  // `timeoutMs` bounds the whole step: the build before a replacement and `up` share it.
+  const deadline = new Deadline(options.timeoutMs);
   const cli = { bin: options.devcontainerBin, dockerHost: options.dockerHost, signal: options.signal };
   const { fingerprint: current, problem, name, usesCompose, buildsImage } = await fingerprintWorkspace(options.workspaceFolder).catch((error: unknown) => {
-    if (!(error instanceof DevcontainerUpError)) throw error;
-    throw new DevcontainerStepError('configuration', error.message, { cause: error, lastLines: error.lastLines });
+    if (!isBuilderError(error)) throw error;
+    throw new DevcontainerUpError(error.message, { cause: error, lastLines: error.lastLines, phase: 'configuration' });
   });
   if (usesCompose) await ensureCompose(log, options.dockerHost, options.signal);
   const decision = decideRecreate({ previous: options.previousFingerprint, current, problem, rebuild: options.rebuild });
@@ -106,13 +89,13 @@ export async function devcontainerUp(options: DevcontainerUpOptions): Promise<De
   let prebuilt = false;
   if (replaced) {
     log.info('Building the new image first: the current dev container is replaced only if the build succeeds.');
-    const build = await runDevcontainerCli(log, buildArgs({ workspaceFolder: options.workspaceFolder, cache, noLockfile: options.noLockfile }), { ...cli, timeoutMs: options.timeoutMs });
+    const build = await runDevcontainerCli(log, buildArgs({ workspaceFolder: options.workspaceFolder, cache, noLockfile: options.noLockfile }), { ...cli, timeoutMs: deadline.budget() });
     if (build.result?.outcome !== 'success') fail('build', 'build', build, fingerprint);
     prebuildMs = build.durationMs;
     prebuilt = build.timings.buildMs > 0;
   }
 
-  const up = await runDevcontainerCli(log, upArgs({ workspaceFolder: options.workspaceFolder, cache, removeExisting: replaced, skipPostCreate: options.skipPostCreate, noLockfile: options.noLockfile }), { ...cli, timeoutMs: options.timeoutMs });
+  const up = await runDevcontainerCli(log, upArgs({ workspaceFolder: options.workspaceFolder, cache, removeExisting: replaced, skipPostCreate: options.skipPostCreate, noLockfile: options.noLockfile }), { ...cli, timeoutMs: deadline.budget() });
   const result = ensureSuccess('up', up, fingerprint);
   return {
     ...result,
@@ -147,10 +130,10 @@ function ensureSuccess(command: string, cliRun: CliRun, fingerprint?: Fingerprin
   return fail(command === 'run-user-commands' ? 'lifecycle' : 'up', command, cliRun, fingerprint);
 }
 
-function fail(kind: UpFailureKind, command: string, cliRun: CliRun, fingerprint: Fingerprints | undefined): never {
+function fail(phase: UpPhase, command: string, cliRun: CliRun, fingerprint: Fingerprints | undefined): never {
   const failure = describeFailure({ command, result: cliRun.result, failedStep: cliRun.failedStep, exitCode: cliRun.exitCode });
   const lifecycle = failure.step.endsWith('Command');
-  throw new DevcontainerStepError(lifecycle ? 'lifecycle' : kind, failure.message, { lastLines: cliRun.lastLines, fingerprint });
+  throw new DevcontainerUpError(failure.message, { lastLines: cliRun.lastLines, fingerprint, phase: lifecycle ? 'lifecycle' : phase });
 }
 
 /**

@@ -1,7 +1,6 @@
 import path from 'node:path';
 import type { Logger } from '../log/logger.js';
-import { BuilderError } from '../errors.js';
-import { ProcessError } from '../process.js';
+import { toBuilderError } from '../step-boundary.js';
 import { idLabelFor } from '../devcontainer/args.js';
 import { docker } from '../docker/client.js';
 import { FALLBACK_LABEL, removeRecoveryContainers } from './dev-containers.js';
@@ -52,7 +51,6 @@ export async function startFallbackContainer(options: FallbackOptions): Promise<
     const containerId = created.stdout.trim().split('\n').pop() ?? '';
     return { containerId, remoteUser: 'root', remoteWorkspaceFolder: target };
   } catch (error) {
-    const tail = error instanceof ProcessError ? error.tail : [];
-    throw new BuilderError('fallback', `Could not start the recovery container from DEVCONTAINER_FALLBACK_IMAGE ${options.image}: ${error instanceof Error ? error.message : String(error)}`, { cause: error, lastLines: tail });
+    throw toBuilderError('fallback', error, `Could not start the recovery container from DEVCONTAINER_FALLBACK_IMAGE ${options.image}`);
   }
 }

@@ -36,6 +36,12 @@ export interface StartAgentOptions {
   readonly devcontainerBin?: string;
   /** Where the agent's own output goes. @default - `log` */
   readonly outputLog?: Logger;
+  /**
+   * Cancels the start (the download, every docker call): on SIGTERM the
+   * pod's grace period is for stopping the dev container, not for finishing a start.
+   * @default - not cancellable
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** How the agent (or its exec client) ended. */
@@ -63,7 +69,7 @@ export interface RunningAgent {
  */
 export async function startAgent(options: StartAgentOptions): Promise<RunningAgent> {
   const { log, containerId } = options;
-  const target = { log, dockerHost: options.dockerHost };
+  const target = { log, dockerHost: options.dockerHost, signal: options.signal };
 
   await stopLeftoverAgent(options);
   await removeOldDownloads(options);
@@ -77,7 +83,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     const machine = (await docker(target, ['exec', containerId, 'uname', '-m'])).stdout;
     const arch = coderArch(machine);
     if (!arch) throw new AgentError(`The dev container's architecture "${machine.trim()}" has no Coder agent build.`);
-    const binary = await downloadAgentBinary(log, agentBinaryUrl(options.agentUrl, arch));
+    const binary = await downloadAgentBinary(log, agentBinaryUrl(options.agentUrl, arch), options.signal);
     try {
       // A folder copied to a path that does not exist yet is created there
       // (docker cp); its contents replace an earlier copy's.
@@ -126,20 +132,25 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
   return {
     exited,
     async stop() {
-      await stopLeftoverAgent(options).catch((error: unknown) => log.warn(`Could not stop the Coder agent: ${String(error)}`));
+      // Not with the start's signal: stopping comes after it aborted.
+      await stopLeftoverAgent({ log, containerId, dockerHost: options.dockerHost }).catch((error: unknown) => log.warn(`Could not stop the Coder agent: ${String(error)}`));
       controller.abort();
       await exited;
     },
   };
 }
 
-/** Stop an agent an earlier start left running in the container (exactly one agent per dev container). */
-export async function stopLeftoverAgent(options: Pick<StartAgentOptions, 'log' | 'containerId' | 'dockerHost'>): Promise<void> {
-  await execScript(options, options.containerId, stopLeftoverScript(), { user: 'root', onLine: 'log' });
+/**
+ * Stop an agent an earlier start left running in the container (exactly one
+ * agent per dev container). Bounded to 20 s: the script itself gives the
+ * agent 10 s, and on SIGTERM this runs inside the pod's grace period.
+ */
+export async function stopLeftoverAgent(options: Pick<StartAgentOptions, 'log' | 'containerId' | 'dockerHost' | 'signal'>): Promise<void> {
+  await execScript(options, options.containerId, stopLeftoverScript(), { user: 'root', onLine: 'log', timeoutMs: 20_000 });
 }
 
 /** Remove the agent download folders earlier starts left in the container's /tmp; never fails the start. */
-async function removeOldDownloads(options: Pick<StartAgentOptions, 'log' | 'containerId' | 'remoteUser' | 'dockerHost'>): Promise<void> {
+async function removeOldDownloads(options: Pick<StartAgentOptions, 'log' | 'containerId' | 'remoteUser' | 'dockerHost' | 'signal'>): Promise<void> {
   const { log } = options;
   const removed = await execScript(options, options.containerId, cleanupDownloadsScript(), { user: options.remoteUser }).then((r) => Number(r.stdout.trim().split('\n').pop()), (error: unknown) => {
     log.debug(`Could not clean the Coder agent's old download folders: ${error instanceof Error ? error.message : String(error)}`);
@@ -152,7 +163,7 @@ async function removeOldDownloads(options: Pick<StartAgentOptions, 'log' | 'cont
  * As root: the login shell PATH snippet, and the link from the folder the
  * template's apps open to the real workspace folder. Never fails the start.
  */
-async function prepareContainer(options: Pick<StartAgentOptions, 'log' | 'containerId' | 'dockerHost' | 'remoteWorkspaceFolder' | 'workspaceFolder'>): Promise<void> {
+async function prepareContainer(options: Pick<StartAgentOptions, 'log' | 'containerId' | 'dockerHost' | 'remoteWorkspaceFolder' | 'workspaceFolder' | 'signal'>): Promise<void> {
   const { log } = options;
   const script = prepareContainerScript(options.remoteWorkspaceFolder, options.workspaceFolder);
   const out = await execScript(options, options.containerId, script, { user: 'root', args: [profileSnippet()] }).then((r) => r.stdout, (error: unknown) => {
