@@ -70,22 +70,27 @@ export class ConfigError extends BuilderError {
 
 type StepErrorOptions = Omit<BuilderErrorOptions, 'exitCode'>;
 
-export class DockerUnavailableError extends BuilderError {
-  override readonly name = 'DockerUnavailableError';
-  constructor(message: string, options: StepErrorOptions = {}) { super('wait-for-docker', message, options); }
+/**
+ * A BuilderError class bound to one step: shorthand for
+ * `new BuilderError(step, …)`. Decisions read `step`, never the class.
+ */
+function errorOfStep(step: BuilderStep, name: string) {
+  return class extends BuilderError {
+    override readonly name = name;
+    constructor(message: string, options: StepErrorOptions = {}) {
+      super(step, message, options);
+    }
+  };
 }
-export class CheckoutError extends BuilderError {
-  override readonly name = 'CheckoutError';
-  constructor(message: string, options: StepErrorOptions = {}) { super('checkout', message, options); }
-}
-export class DevcontainerUpError extends BuilderError {
-  override readonly name = 'DevcontainerUpError';
-  constructor(message: string, options: StepErrorOptions = {}) { super('devcontainer-up', message, options); }
-}
-export class AgentError extends BuilderError {
-  override readonly name = 'AgentError';
-  constructor(message: string, options: StepErrorOptions = {}) { super('agent', message, options); }
-}
+
+export const DockerUnavailableError = errorOfStep('wait-for-docker', 'DockerUnavailableError');
+export type DockerUnavailableError = InstanceType<typeof DockerUnavailableError>;
+export const CheckoutError = errorOfStep('checkout', 'CheckoutError');
+export type CheckoutError = InstanceType<typeof CheckoutError>;
+export const DevcontainerUpError = errorOfStep('devcontainer-up', 'DevcontainerUpError');
+export type DevcontainerUpError = InstanceType<typeof DevcontainerUpError>;
+export const AgentError = errorOfStep('agent', 'AgentError');
+export type AgentError = InstanceType<typeof AgentError>;
 
 export function isBuilderError(value: unknown): value is BuilderError {
   return value instanceof Error && value instanceof BuilderError;
