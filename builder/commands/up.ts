@@ -2,7 +2,7 @@ import path from 'node:path';
 import { Deadline } from '../deadline.js';
 import { formatDuration } from '../log/logger.js';
 import type { Fingerprints } from '../devcontainer/fingerprint.js';
-import { inStep, toBuilderError } from '../step-boundary.js';
+import { describeError, inStep, toBuilderError } from '../step-boundary.js';
 import { checkout } from '../steps/checkout.js';
 import { devcontainerUp, runLifecycleCommands } from '../steps/devcontainer-up.js';
 import { removeRecoveryContainers } from '../steps/dev-containers.js';
@@ -86,7 +86,7 @@ export async function upCommand(ctx: CommandContext): Promise<UpOutcome> {
 
     const owner = up.value.remoteUser;
     if (mayNeedChown || previous?.ownedBy !== owner) {
-      const fixed = await fixOwnership({ log, containerId: up.value.containerId, remoteUser: owner, folder: up.value.remoteWorkspaceFolder, dockerHost: config.dockerHost, signal });
+      const fixed = await fixOwnership({ log, containerId: up.value.containerId, remoteUser: owner, folder: up.value.remoteWorkspaceFolder, dockerHost: config.dockerHost, signal, timeoutMs: deadline.budget(10 * 60_000) });
       if (fixed.changed) chowned = { containerId: up.value.containerId, owner };
     }
     if (mayNeedChown) {
@@ -94,10 +94,16 @@ export async function upCommand(ctx: CommandContext): Promise<UpOutcome> {
       timings.lifecycle = lifecycle.ms;
     }
 
-    await installExtensions({ log, workspaceFolder: config.workspaceFolder, containerId: up.value.containerId, remoteUser: owner, dockerHost: config.dockerHost, devcontainerBin: ctx.devcontainerBin, signal });
+    // Extensions never fail the start, the deadline of `up` included: at it they are skipped.
+    const extensionsSignal = AbortSignal.any([signal, AbortSignal.timeout(deadline.budget())]);
+    await installExtensions({ log, workspaceFolder: config.workspaceFolder, containerId: up.value.containerId, remoteUser: owner, dockerHost: config.dockerHost, devcontainerBin: ctx.devcontainerBin, signal: extensionsSignal })
+      .catch((error: unknown) => {
+        if (signal.aborted) throw error;
+        log.warn(`VS Code extensions: stopped at the deadline of up (DEVCONTAINER_UP_TIMEOUT_SECONDS): ${describeError(error)}`);
+      });
 
     if (up.value.cache.pushImageTo && up.value.built) {
-      const pushed = await log.time('Cache push', () => pushCacheImage({ log, containerId: up.value.containerId, ref: up.value.cache.pushImageTo!, dockerHost: config.dockerHost, dockerConfig: config.dockerConfig, signal }));
+      const pushed = await log.time('Cache push', () => pushCacheImage({ log, containerId: up.value.containerId, ref: up.value.cache.pushImageTo!, dockerHost: config.dockerHost, dockerConfig: config.dockerConfig, signal, timeoutMs: deadline.budget(600_000) }));
       timings.cachePush = pushed.ms;
     }
 

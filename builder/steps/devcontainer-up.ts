@@ -82,7 +82,7 @@ export async function devcontainerUp(options: DevcontainerUpOptions): Promise<De
   // builder pulls the cache images itself, only when an image is built
   // (no recorded container, or a replacement), never on a plain restart.
   if (buildsImage && (replaced || options.previousFingerprint === undefined) && cache.cacheFrom.length > 0) {
-    await pullCacheImages({ log, refs: cache.cacheFrom, dockerHost: options.dockerHost, dockerConfig: options.dockerConfig, signal: options.signal });
+    await pullCacheImages({ log, refs: cache.cacheFrom, dockerHost: options.dockerHost, dockerConfig: options.dockerConfig, signal: options.signal, timeoutMs: deadline.budget(300_000) });
   }
 
   let prebuildMs = 0;
