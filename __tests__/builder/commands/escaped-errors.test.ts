@@ -3,6 +3,7 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../../builder/cli.js';
+import { agentCommand } from '../../../builder/commands/agent.js';
 import { stateFile } from '../../../builder/commands/state.js';
 import { replay, World, type FakeRule } from './harness.js';
 
@@ -101,6 +102,22 @@ describe('issue 12.1: every failure that escapes a step ends in one BuilderError
     expect(lines.some((l) => l.startsWith('✘ run failed'))).toBe(false);
     expect(lines.some((l) => STACK_FRAME.test(l))).toBe(false);
   }, 30_000);
+});
+
+describe('issue 12.1: the agent\'s docker calls', () => {
+  let world: World;
+  afterEach(() => world?.remove());
+
+  it('a failing docker ps is an agent-step BuilderError with the daemon\'s words, not a raw ProcessError', async () => {
+    world = new World();
+    world.script([{ tool: 'docker', args: ['ps'], stderr: 'Cannot connect to the Docker daemon at unix:///var/run/dind/docker.sock. Is the docker daemon running?', exit: 1 }]);
+    const error = await agentCommand(world.context('agent')).then(() => undefined, (e: unknown) => e);
+    expect(error).toMatchObject({
+      name: 'BuilderError', step: 'agent', kind: 'failed', exitCode: 1,
+      message: 'Could not find or start the dev container: docker exited with code 1',
+      lastLines: ['Cannot connect to the Docker daemon at unix:///var/run/dind/docker.sock. Is the docker daemon running?'],
+    });
+  });
 });
 
 describe('issue 12.2: one deadline for all of up', () => {
