@@ -100,27 +100,25 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
     // The builder manages the dev container; the agent must not start its own.
     CODER_AGENT_DEVCONTAINERS_ENABLE: 'false',
   };
-  const [file, args] = options.viaDevcontainer
-    ? [options.devcontainerBin ?? 'devcontainer', [
+  const controller = new AbortController();
+  const agentRun = {
+    input: `${options.agentToken}\n${script}`,
+    // The agent streams its own logs to Coder: its output belongs on stdout only.
+    onLine: (line: string) => (options.outputLog ?? log).info(line),
+  };
+  log.info(`Starting the Coder agent in the dev container as ${options.remoteUser} in ${options.remoteWorkspaceFolder}`);
+  const exited = (options.viaDevcontainer
+    ? run(log, options.devcontainerBin ?? 'devcontainer', [
       'exec', '--workspace-folder', options.workspaceFolder, '--id-label', idLabelFor(options.workspaceFolder),
       ...Object.entries(agentEnv).flatMap(([k, v]) => ['--remote-env', `${k}=${v}`]),
       'sh', '-c', launcher,
-    ]] as const
-    : ['docker', [
+    ], { ...agentRun, env: dockerEnv(options.dockerHost), signal: controller.signal })
+    : docker({ log, dockerHost: options.dockerHost, signal: controller.signal }, [
       'exec', '-i', '-u', options.remoteUser, '-w', options.remoteWorkspaceFolder,
       ...Object.entries(agentEnv).flatMap(([k, v]) => ['--env', `${k}=${v}`]),
       containerId, 'sh', '-c', launcher,
-    ]] as const;
-
-  const controller = new AbortController();
-  log.info(`Starting the Coder agent in the dev container as ${options.remoteUser} in ${options.remoteWorkspaceFolder}`);
-  const exited = run(log, file, args, {
-    env: dockerEnv(options.dockerHost),
-    input: `${options.agentToken}\n${script}`,
-    signal: controller.signal,
-    // The agent streams its own logs to Coder: its output belongs on stdout only.
-    onLine: (line) => (options.outputLog ?? log).info(line),
-  }).then(
+    ], { ...agentRun, timeoutMs: Number.POSITIVE_INFINITY })
+  ).then(
     (r): AgentExit => ({ exitCode: r.exitCode, reason: `exited with code ${r.exitCode}`, lastLines: r.tail }),
     (error: unknown): AgentExit => ({
       exitCode: error instanceof ProcessError ? error.exitCode : undefined,
