@@ -240,6 +240,7 @@ export class TemplateStack extends TerraformStack {
       fallbackImage: `\${${v.fallbackImage.stringValue} == "none" ? "" : (${v.fallbackImage.stringValue} != "" ? ${v.fallbackImage.stringValue} : ${v.builderImage.stringValue})}`,
       githubToken: github.accessToken,
       sshKnownHosts: v.sshKnownHosts.stringValue,
+      upTimeoutSeconds: v.upTimeoutSeconds.stringValue,
       metadataItems: [
         { key: 'workspaces volume', value: `${p.workspacesVolumeSize.value} GiB` },
         { key: 'docker volume', value: `${p.dockerVolumeSize.value} GiB` },

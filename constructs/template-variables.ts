@@ -58,6 +58,8 @@ export class TemplateVariables extends Construct {
   public readonly pvcAccessMode: TerraformVariable;
   /** `ssh_known_hosts`: the only host keys the builder accepts for an ssh repository URL. */
   public readonly sshKnownHosts: TerraformVariable;
+  /** `up_timeout_seconds`: one deadline for the builder's whole `up` (`DEVCONTAINER_UP_TIMEOUT_SECONDS`). */
+  public readonly upTimeoutSeconds: TerraformVariable;
 
   public constructor(scope: Construct, id: string, props: TemplateVariablesProps) {
     super(scope, id);
@@ -138,6 +140,11 @@ export class TemplateVariables extends Construct {
       description:
         'known_hosts lines (as `ssh-keyscan <host>` prints them) with the only host keys the builder accepts when the repository parameter is an ssh URL. Required for ssh URLs: the builder clones with the workspace owner\'s Coder git SSH key and never trusts a host key on first use.',
       default: '',
+    });
+    this.upTimeoutSeconds = this.variable('up_timeout_seconds', {
+      description: 'Seconds the builder may take for the whole start (wait for Docker, clone, build, lifecycle commands) before it keeps the existing dev container or starts the recovery container; sized for a cold build.',
+      default: '3600',
+      validation: { condition: matches('^[1-9][0-9]{0,4}$'), errorMessage: 'up_timeout_seconds must be a whole number of seconds from 1 to 99999.' },
     });
   }
 
