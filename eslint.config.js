@@ -22,5 +22,6 @@ export default tseslint.config(
   restrict(['builder/log/**/*.ts'], ['../*', '!../log/*'], 'builder/log/ is the bottom layer: it imports nothing else from builder/.'),
   restrict(['builder/process.ts'], ['./steps/*', './commands/*', './devcontainer/*', './config.js', './cli.js'], 'process.ts may import only log/ and errors.ts.'),
   restrict(['builder/steps/**/*.ts', 'builder/devcontainer/**/*.ts'], ['../commands/*', '../cli.js'], 'steps/ must not import commands/ or cli.ts.'),
+  restrict(['builder/docker/**/*.ts'], ['../steps/*', '../commands/*', '../devcontainer/*', '../cli.js'], 'docker/ (the Docker client) may import only log/, process.ts and errors.ts.'),
   restrict(['builder/commands/**/*.ts'], ['../cli.js'], 'only cli.ts sits above commands/.'),
 );

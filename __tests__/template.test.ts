@@ -35,6 +35,7 @@ const BUILDER_ENV = [
   'DEVCONTAINER_CACHE_FROM',
   'DEVCONTAINER_CACHE_TO',
   'DEVCONTAINER_REBUILD',
+  'DEVCONTAINER_UP_TIMEOUT_SECONDS',
   'DEVCONTAINER_FALLBACK_IMAGE',
   'DEVCONTAINER_SSH_KNOWN_HOSTS',
   'DEVCONTAINER_CONFIG',
@@ -151,6 +152,11 @@ describe('the workspace pod', () => {
       expect(envValue(c, 'GH_TOKEN')).toBe('${data.coder_external_auth.github.access_token}');
       expect(envValue(c, 'CODER_AGENT_URL')).toBe('${local.coder_url}');
     }
+  });
+
+  it('issue 12.2: passes the up_timeout_seconds variable (default 3600, a cold build) to the builder as DEVCONTAINER_UP_TIMEOUT_SECONDS', () => {
+    for (const name of BUILDERS) expect(envValue(container(name), 'DEVCONTAINER_UP_TIMEOUT_SECONDS')).toBe('${var.up_timeout_seconds}');
+    expect(json.variable.up_timeout_seconds).toMatchObject({ type: 'string', default: '3600', nullable: false });
   });
 
   it('issue 11.5: passes the ssh_known_hosts variable to the builder as DEVCONTAINER_SSH_KNOWN_HOSTS', () => {
@@ -367,11 +373,12 @@ describe('variables and parameters', () => {
       'runtime_class_name',
       'ssh_known_hosts',
       'storage_class',
+      'up_timeout_seconds',
     ]);
     // Booleans cannot be malformed and API tokens have no checkable shape; every other string is validated.
     // ssh_known_hosts is checked by the builder, which names the bad line (builder/git/known-hosts.ts).
     const checkable = (Object.entries(variables) as [string, any][]).filter(([name, v]) => v.type === 'string' && !v.sensitive && name !== 'ssh_known_hosts').map(([, v]) => v);
-    expect(checkable).toHaveLength(13);
+    expect(checkable).toHaveLength(14);
     expect(variables.gpu_count.validation).toHaveLength(1);
     for (const v of checkable) expect(v.validation).toHaveLength(1);
     for (const secret of ['anthropic_api_key', 'claude_code_oauth_token']) expect(variables[secret].sensitive).toBe(true);

@@ -6,6 +6,8 @@ import { loadConfig, type BuilderCommand } from './config.js';
 import { readRegistrySecrets } from './docker-config.js';
 import { isBuilderError } from './errors.js';
 import { createBuilderLog } from './log/index.js';
+import { killAllChildren } from './process.js';
+import { causeChain, toBuilderError } from './step-boundary.js';
 import { agentCommand } from './commands/agent.js';
 import type { CommandContext } from './commands/context.js';
 import { runCommand } from './commands/run.js';
@@ -126,15 +128,16 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     code = 1;
     if (io.signal.aborted) {
       log.warn(`${command} was stopped by a signal before it finished.`);
-    } else if (isBuilderError(error)) {
-      code = error.exitCode;
-      log.error(`✘ ${command} failed in step "${error.step}": ${error.message}`);
-      if (error.lastLines.length > 0) {
-        log.error('Last lines of output:');
-        for (const line of error.lastLines.slice(-20)) log.error(`  | ${line}`);
-      }
     } else {
-      log.error(`✘ ${command} failed unexpectedly: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      // Every step converts its failures; this only names one that escaped all of them.
+      const failure = toBuilderError(command, error);
+      code = failure.exitCode;
+      for (const cause of causeChain(failure)) log.debug(`Caused by: ${cause}`);
+      log.error(`✘ ${command} failed in step "${failure.step}": ${failure.message}`);
+      if (failure.lastLines.length > 0) {
+        log.error('Last lines of output:');
+        for (const line of failure.lastLines.slice(-20)) log.error(`  | ${line}`);
+      }
     }
   } finally {
     // `up` may finish inside the pod-start window in which Coder still answers
@@ -162,8 +165,12 @@ if (isEntryPoint()) {
   for (const sig of ['SIGTERM', 'SIGINT'] as const) {
     process.on(sig, () => {
       signals += 1;
-      // A second signal means "now": give up on a clean stop.
-      if (signals > 1) process.exit(130);
+      // A second signal means "now": give up on a clean stop, but take the
+      // children along (each runs in its own process group).
+      if (signals > 1) {
+        killAllChildren();
+        process.exit(130);
+      }
       controller.abort(new Error(`received ${sig}`));
     });
   }

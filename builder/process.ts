@@ -59,10 +59,14 @@ export class ProcessError extends Error {
     readonly signal: string | undefined,
     readonly timedOut: boolean,
     readonly tail: readonly string[],
-    options: { cause?: unknown } = {},
+    options: { cause?: unknown; cancelled?: boolean } = {},
   ) {
-    super(message, options);
+    super(message, { cause: options.cause });
+    this.cancelled = options.cancelled === true;
   }
+
+  /** Stopped because the caller's signal aborted. */
+  readonly cancelled: boolean;
 }
 
 /**
@@ -102,7 +106,11 @@ export async function run(log: Logger, file: string, args: readonly string[], op
     stderr: lineTap(handle('stderr'), keepLines),
   });
   const stop = stopper(subprocess.pid, options);
-  const result = await subprocess.finally(stop.dispose);
+  if (subprocess.pid !== undefined) LIVE_GROUPS.add(subprocess.pid);
+  const result = await subprocess.finally(() => {
+    stop.dispose();
+    if (subprocess.pid !== undefined) LIVE_GROUPS.delete(subprocess.pid);
+  });
   const durationMs = Math.round(performance.now() - start);
   log.debug(`Done: ${file} exited ${result.exitCode ?? result.signal} after ${formatDuration(durationMs)}`);
 
@@ -118,7 +126,7 @@ export async function run(log: Logger, file: string, args: readonly string[], op
           : err.exitCode === undefined
             ? `could not start (${err.originalMessage ?? err.shortMessage})`
             : `exited with code ${err.exitCode}`;
-    throw new ProcessError(`${file} ${reason}`, command, err.exitCode, err.signal, stop.timedOut, [...tail], { cause: err });
+    throw new ProcessError(`${file} ${reason}`, command, err.exitCode, err.signal, stop.timedOut, [...tail], { cause: err, cancelled: stop.cancelled });
   }
   return {
     command,
@@ -161,6 +169,26 @@ export function inheritedEnv(env: NodeJS.ProcessEnv = process.env): Record<strin
     if (value !== undefined && (INHERITED_NAMES.has(name) || extra.has(name) || name.startsWith('LC_'))) out[name] = value;
   }
   return out;
+}
+
+// Process groups of the commands still running: each child leads its own
+// group (detached), so the builder's own death does not reach them.
+const LIVE_GROUPS = new Set<number>();
+
+/**
+ * SIGKILL the process group of every command still running, for a second
+ * signal ("now"): the builder exits right after, and a child in its own group
+ * would otherwise outlive it. Returns how many groups were signalled.
+ */
+export function killAllChildren(): number {
+  for (const pid of LIVE_GROUPS) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+  return LIVE_GROUPS.size;
 }
 
 /** Grace period between SIGTERM and SIGKILL for a timed-out or cancelled command. */

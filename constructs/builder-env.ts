@@ -52,6 +52,11 @@ export interface BuilderSettings {
    * @default - none: the builder refuses ssh URLs in a workspace
    */
   readonly sshKnownHosts?: string;
+  /**
+   * Seconds for the builder's whole `up` (`DEVCONTAINER_UP_TIMEOUT_SECONDS`); may be a reference.
+   * @default - the builder's default, 3600
+   */
+  readonly upTimeoutSeconds?: string;
   /** `"true"` to rebuild the dev container on this start (`DEVCONTAINER_REBUILD`); may be a reference. */
   readonly rebuild: string;
   /** The owner's GitHub token (`GH_TOKEN`); sensitive, only ever an env value. */
@@ -115,6 +120,7 @@ export function builderEnv(s: BuilderEnvInputs): EnvVar[] {
     );
   }
   if (s.gpuAvailability !== undefined) env.push({ name: 'DEVCONTAINER_GPU_AVAILABILITY', value: s.gpuAvailability });
+  if (s.upTimeoutSeconds !== undefined) env.push({ name: 'DEVCONTAINER_UP_TIMEOUT_SECONDS', value: s.upTimeoutSeconds });
   env.push(
     { name: 'DEVCONTAINER_REBUILD', value: s.rebuild },
     { name: 'GH_TOKEN', value: s.githubToken },

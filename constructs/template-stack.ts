@@ -247,6 +247,7 @@ export class TemplateStack extends TerraformStack {
       devcontainerConfig: p.devcontainerConfig.value,
       capacity: { cpus: p.cpu.value, memoryGiB: p.memory.value, storageGiB: p.dockerVolumeSize.value },
       gpuAvailability: gpu.gpuAvailability,
+      upTimeoutSeconds: v.upTimeoutSeconds.stringValue,
       metadataItems: [
         { key: 'workspaces volume', value: `${p.workspacesVolumeSize.value} GiB` },
         { key: 'docker volume', value: `${p.dockerVolumeSize.value} GiB` },

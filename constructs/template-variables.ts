@@ -62,6 +62,8 @@ export class TemplateVariables extends Construct {
   public readonly gpuCount: TerraformVariable;
   /** `gpu_runtime_class_name`: RuntimeClass of GPU pods (e.g. `nvidia`), used when `gpu_count` > 0 and `runtime_class_name` is empty. */
   public readonly gpuRuntimeClassName: TerraformVariable;
+  /** `up_timeout_seconds`: one deadline for the builder's whole `up` (`DEVCONTAINER_UP_TIMEOUT_SECONDS`). */
+  public readonly upTimeoutSeconds: TerraformVariable;
 
   public constructor(scope: Construct, id: string, props: TemplateVariablesProps) {
     super(scope, id);
@@ -160,6 +162,11 @@ export class TemplateVariables extends Construct {
         'Optional RuntimeClass of workspaces with GPUs (e.g. nvidia, from the NVIDIA GPU Operator); used only when gpu_count > 0. A pod has one RuntimeClass: when runtime_class_name is set too, it wins.',
       default: '',
       validation: { condition: emptyOr(DNS_SUBDOMAIN), errorMessage: 'gpu_runtime_class_name must be empty or a RuntimeClass name.' },
+    });
+    this.upTimeoutSeconds = this.variable('up_timeout_seconds', {
+      description: 'Seconds the builder may take for the whole start (wait for Docker, clone, build, lifecycle commands) before it keeps the existing dev container or starts the recovery container; sized for a cold build.',
+      default: '3600',
+      validation: { condition: matches('^[1-9][0-9]{0,4}$'), errorMessage: 'up_timeout_seconds must be a whole number of seconds from 1 to 99999.' },
     });
   }
 

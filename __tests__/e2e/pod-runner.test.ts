@@ -170,6 +170,7 @@ describe('the synthesized template, as the scenarios resolve it', () => {
     'data.coder_external_auth.github.access_token': 'gh',
     'var.cache_repo': '',
     'var.ssh_known_hosts': '',
+    'var.up_timeout_seconds': '3600',
     'var.registry_auth_secret != "" ? [1] : []': '[]',
     'var.builder_image': 'builder',
     'var.fallback_image == "none" ? "" : (var.fallback_image != "" ? var.fallback_image : var.builder_image)': 'recovery',

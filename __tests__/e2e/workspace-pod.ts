@@ -168,6 +168,8 @@ export function templateValues(env: E2eEnv, options: WorkspaceOptions, urls: Cod
     'var.cache_repo': '',
     // No ssh repository unless a test gives the host keys.
     'var.ssh_known_hosts': '',
+    // The template's default: one deadline for the builder's whole `up`.
+    'var.up_timeout_seconds': '3600',
     'var.registry_auth_secret != "" ? [1] : []': '[]',
     'var.builder_image': TEMPLATE_BUILDER_IMAGE,
     // The template's choice between "none", a given image and the builder image.

@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AgentError } from '../errors.js';
+import { inStep } from '../step-boundary.js';
 import { formatDuration } from '../log/logger.js';
-import { run } from '../process.js';
+import { containerIds, isRunning, startContainer, stopContainer } from '../docker/client.js';
 import { idLabelFor, upArgs } from '../devcontainer/args.js';
 import { chosenConfigFile } from '../devcontainer/config-choice.js';
 import { describeFailure } from '../devcontainer/failure.js';
@@ -33,10 +34,11 @@ export async function agentCommand(ctx: CommandContext, policy: AgentPolicy = {}
   const { config, log, signal } = ctx;
   const delays = policy.restartDelaysMs ?? [1000, 2000, 5000, 10_000, 20_000, 30_000];
   const healthyAfterMs = policy.healthyAfterMs ?? 600_000;
-  if (!config.agentUrl || !config.agentToken || !config.initScript) {
+  const { agentUrl, agentToken, initScript } = config;
+  if (!agentUrl || !agentToken || !initScript) {
     throw new AgentError('The agent needs CODER_AGENT_URL, CODER_AGENT_TOKEN and CODER_INIT_SCRIPT.');
   }
-  await waitForDocker({ log, dockerHost: config.dockerHost, timeoutMs: config.timeouts.dockerWaitMs, signal });
+  await inStep('wait-for-docker', () => waitForDocker({ log, dockerHost: config.dockerHost, timeoutMs: config.timeouts.dockerWaitMs, signal }));
   const configFile = await chosenConfigFile(config.workspaceFolder, config.devcontainer.configPath);
 
   let failures = 0;
@@ -45,20 +47,20 @@ export async function agentCommand(ctx: CommandContext, policy: AgentPolicy = {}
   let agent: RunningAgent | undefined;
   try {
     while (!signal.aborted) {
-      const target = await ensureRunning(ctx, configFile);
+      const target = await inStep('agent', () => ensureRunning(ctx, configFile), 'Could not find or start the dev container');
       containerId = target.containerId;
       if (target.plainExec && failures === 0) log.warn(`Starting the agent with plain docker exec: ${target.plainExec}`);
       if (!target.plainExec && failures === 2) log.warn('Starting the agent with plain docker exec (without the userEnvProbe environment) after two failed starts.');
       const agentStarted = performance.now();
-      agent = await startAgent({
+      agent = await inStep('agent', () => startAgent({
         log,
         containerId: target.containerId,
         remoteUser: target.remoteUser,
         remoteWorkspaceFolder: target.remoteWorkspaceFolder,
         workspaceFolder: config.workspaceFolder,
-        agentUrl: config.agentUrl,
-        agentToken: config.agentToken,
-        initScript: config.initScript,
+        agentUrl,
+        agentToken,
+        initScript,
         // After two quick deaths, a broken devcontainer.json (edited in the
         // workspace) may be what stops `devcontainer exec`: use plain docker
         // exec so the user can still connect and fix it.
@@ -67,7 +69,8 @@ export async function agentCommand(ctx: CommandContext, policy: AgentPolicy = {}
         dockerHost: config.dockerHost,
         devcontainerBin: ctx.devcontainerBin,
         outputLog: ctx.consoleLog,
-      });
+        signal,
+      }), 'Could not start the Coder agent');
       const ended = await untilExitOrAbort(agent, signal);
       if (ended === 'aborted') break;
       agent = undefined;
@@ -101,16 +104,16 @@ interface Target {
 /** Find the dev container by its id label and make sure it runs. */
 async function ensureRunning(ctx: CommandContext, configFile: string | undefined): Promise<Target> {
   const { config, log, signal } = ctx;
-  const env = config.dockerHost ? { DOCKER_HOST: config.dockerHost } : undefined;
+  const target = { log, dockerHost: config.dockerHost, signal };
   const state: BuilderState | undefined = await readState(config.stateDir, config.workspaceFolder);
   const label = idLabelFor(config.workspaceFolder);
-  const ids = (await run(log, 'docker', ['ps', '-aq', '--filter', `label=${label}`], { env, signal, timeoutMs: 60_000, onLine: 'quiet' })).stdout.split('\n').filter(Boolean);
+  const ids = await containerIds(target, [label]);
   if (ids.length === 0) {
     throw new AgentError(`No dev container with label ${label}: the "up" init container must run first (is the workspaces volume the same?).`);
   }
   const containerId = ids.find((id) => state?.containerId.startsWith(id)) ?? ids[0]!;
-  const running = (await run(log, 'docker', ['inspect', '--format', '{{.State.Running}}', containerId], { env, signal, timeoutMs: 60_000, onLine: 'quiet' })).stdout.trim() === 'true';
-  const start = () => run(log, 'docker', ['start', containerId], { env, signal, timeoutMs: 120_000 });
+  const running = await isRunning(target, containerId);
+  const start = () => startContainer(target, containerId);
   const recorded = { containerId, remoteUser: state?.remoteUser ?? 'root', remoteWorkspaceFolder: state?.remoteWorkspaceFolder ?? config.workspaceFolder };
   // Neither a recovery container nor a kept container whose devcontainer.json
   // cannot be read is reachable with the CLI: plain docker start and exec.
@@ -138,7 +141,7 @@ async function ensureRunning(ctx: CommandContext, configFile: string | undefined
   // Keep the user able to connect and fix it: start the container as it is.
   log.error(`Could not start the dev container with its configuration: ${failure.message}`);
   for (const line of up.lastLines.slice(-10)) log.error(`  | ${line}`);
-  const stillRunning = (await run(log, 'docker', ['inspect', '--format', '{{.State.Running}}', containerId], { env, signal, timeoutMs: 60_000, onLine: 'quiet' })).stdout.trim() === 'true';
+  const stillRunning = await isRunning(target, containerId);
   if (!stillRunning) await start();
   return { ...recorded, plainExec: 'the dev container did not start with its configuration; fix .devcontainer/ from inside the workspace.' };
 }
@@ -167,9 +170,6 @@ async function shutdown(ctx: CommandContext, agent: RunningAgent | undefined, co
   log.info('Stopping: the Coder agent first, then the dev container.');
   if (agent) await agent.stop();
   else await stopLeftoverAgent({ log, containerId, dockerHost: config.dockerHost }).catch(() => undefined);
-  await run(log, 'docker', ['stop', '-t', String(stopTimeoutSeconds), containerId], {
-    env: config.dockerHost ? { DOCKER_HOST: config.dockerHost } : undefined,
-    timeoutMs: (stopTimeoutSeconds + 10) * 1000,
-  }).catch((error: unknown) => log.warn(`docker stop failed: ${error instanceof Error ? error.message : String(error)}`));
+  await stopContainer({ log, dockerHost: config.dockerHost }, containerId, stopTimeoutSeconds).catch((error: unknown) => log.warn(`docker stop failed: ${error instanceof Error ? error.message : String(error)}`));
   log.info('The dev container is stopped.');
 }

@@ -1,10 +1,9 @@
 import path from 'node:path';
-import type { DevcontainerUpError } from '../errors.js';
-import { run } from '../process.js';
+import type { BuilderError } from '../errors.js';
+import { startContainer } from '../docker/client.js';
 import { startComposeServices } from '../steps/compose.js';
 import { labeledContainers, type LabeledContainer } from '../steps/dev-containers.js';
 import type { Fingerprints } from '../devcontainer/fingerprint.js';
-import { DevcontainerStepError } from '../steps/devcontainer-up.js';
 import { startFallbackContainer } from '../steps/fallback-container.js';
 import { fixOwnership } from '../steps/ownership.js';
 import { describeBuild, recordContainerInfo } from '../steps/record-info.js';
@@ -39,7 +38,7 @@ const BANNER = '!'.repeat(72);
  * does the recovery container start (with `DEVCONTAINER_FALLBACK_IMAGE`);
  * otherwise the failure stands.
  */
-export async function recoverFromFailure(ctx: CommandContext, error: DevcontainerUpError, at: FailureContext): Promise<Recovered> {
+export async function recoverFromFailure(ctx: CommandContext, error: BuilderError, at: FailureContext): Promise<Recovered> {
   const { config, log, signal } = ctx;
   const docker = { log, workspaceFolder: config.workspaceFolder, dockerHost: config.dockerHost, signal };
   const containers = await labeledContainers(docker).catch((e: unknown) => {
@@ -61,7 +60,7 @@ async function ensureStarted(ctx: CommandContext, container: LabeledContainer): 
   if (container.running) return true;
   const { config, log, signal } = ctx;
   log.info(`Starting the existing dev container ${container.id.slice(0, 12)}.`);
-  return run(log, 'docker', ['start', container.id], { env: config.dockerHost ? { DOCKER_HOST: config.dockerHost } : undefined, signal, timeoutMs: 120_000 }).then(
+  return startContainer({ log, dockerHost: config.dockerHost, signal }, container.id).then(
     () => true,
     (e: unknown) => {
       log.error(`The existing dev container ${container.id.slice(0, 12)} does not start either (it is kept): ${e instanceof Error ? e.message : String(e)}`);
@@ -70,10 +69,10 @@ async function ensureStarted(ctx: CommandContext, container: LabeledContainer): 
   );
 }
 
-async function keepContainer(ctx: CommandContext, error: DevcontainerUpError, kept: LabeledContainer, at: FailureContext): Promise<Recovered> {
+async function keepContainer(ctx: CommandContext, error: BuilderError, kept: LabeledContainer, at: FailureContext): Promise<Recovered> {
   const { config, log, signal } = ctx;
   const previous = at.previous && !at.previous.fallback && sameId(kept.id, at.previous.containerId) ? at.previous : undefined;
-  const kind = error instanceof DevcontainerStepError ? error.kind : undefined;
+  const kind = error.phase;
   const remoteUser = previous?.remoteUser ?? kept.remoteUser;
   const remoteWorkspaceFolder = previous?.remoteWorkspaceFolder ?? kept.remoteWorkspaceFolder ?? path.posix.join('/workspaces', path.basename(config.workspaceFolder));
   let ownedBy = at.chowned && sameId(kept.id, at.chowned.containerId) ? at.chowned.owner : previous?.ownedBy;
@@ -105,7 +104,7 @@ async function keepContainer(ctx: CommandContext, error: DevcontainerUpError, ke
     workspaceFolder: config.workspaceFolder,
     built,
     // What the kept container was built from: the next start compares with it.
-    fingerprint: previous ? previous.fingerprint : (error instanceof DevcontainerStepError ? error.fingerprint : undefined) ?? at.fingerprint,
+    fingerprint: previous ? previous.fingerprint : error.fingerprint ?? at.fingerprint,
     containerId: kept.id,
     remoteUser,
     remoteWorkspaceFolder,
@@ -119,7 +118,7 @@ async function keepContainer(ctx: CommandContext, error: DevcontainerUpError, ke
   return { state, fallback: false, degraded: true };
 }
 
-async function startRecovery(ctx: CommandContext, error: DevcontainerUpError, at: FailureContext): Promise<Recovered> {
+async function startRecovery(ctx: CommandContext, error: BuilderError, at: FailureContext): Promise<Recovered> {
   const { config, log, signal } = ctx;
   log.error(BANNER);
   log.error(`The dev container could not be built: ${error.message}`);

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isStoredFingerprint, type StoredFingerprint } from '../devcontainer/fingerprint.js';
+import { inStep } from '../step-boundary.js';
 
 /**
  * What `up` leaves on the workspaces volume for the next start and for
@@ -68,14 +69,25 @@ export async function readState(stateDir: string, workspaceFolder: string): Prom
 /**
  * Write the state of `state.workspaceFolder` atomically (temporary file, then
  * rename), so a crash never leaves half a file. A legacy `state.json` of the
- * same folder is removed once its successor is written.
+ * same folder is removed once its successor is written. Throws a
+ * `record-state` BuilderError (e.g. `no-space` on a full volume).
  */
-export async function writeState(stateDir: string, state: BuilderState): Promise<void> {
+export function writeState(stateDir: string, state: BuilderState): Promise<void> {
+  return inStep('record-state', () => writeStateFile(stateDir, state), `Could not record the builder state in ${stateDir}`);
+}
+
+async function writeStateFile(stateDir: string, state: BuilderState): Promise<void> {
   const file = stateFile(stateDir, state.workspaceFolder);
   await mkdir(path.dirname(file), { recursive: true });
   const temporary = `${file}.${process.pid}.tmp`;
-  await writeFile(temporary, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o644 });
-  await rename(temporary, file);
+  try {
+    await writeFile(temporary, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o644 });
+    await rename(temporary, file);
+  } catch (error) {
+    // A full volume leaves half a temporary file: never a second one per start.
+    await unlink(temporary).catch(() => undefined);
+    throw error;
+  }
   if ((await readStateFile(legacyStateFile(stateDir), state.workspaceFolder)) !== 'missing') {
     await unlink(legacyStateFile(stateDir)).catch(() => undefined);
   }

@@ -1,8 +1,8 @@
 import path from 'node:path';
-import { DevcontainerUpError } from '../errors.js';
+import { Deadline } from '../deadline.js';
 import { formatDuration } from '../log/logger.js';
 import type { Fingerprints } from '../devcontainer/fingerprint.js';
-import { ProcessError } from '../process.js';
+import { describeError, inStep, toBuilderError } from '../step-boundary.js';
 import { checkout } from '../steps/checkout.js';
 import { devcontainerUp, runLifecycleCommands } from '../steps/devcontainer-up.js';
 import { removeRecoveryContainers } from '../steps/dev-containers.js';
@@ -38,21 +38,23 @@ export async function upCommand(ctx: CommandContext): Promise<UpOutcome> {
   const { config, log, signal } = ctx;
   const started = performance.now();
   const timings: Record<string, number> = {};
+  // One deadline for all of `up`: every step below waits at most what is left of it.
+  const deadline = new Deadline(config.timeouts.upMs);
   const previous = await readState(config.stateDir, config.workspaceFolder);
 
-  await waitForDocker({ log, dockerHost: config.dockerHost, timeoutMs: config.timeouts.dockerWaitMs, signal });
+  await inStep('wait-for-docker', () => waitForDocker({ log, dockerHost: config.dockerHost, timeoutMs: deadline.budget(config.timeouts.dockerWaitMs), signal }));
 
-  const checkedOut = await log.time('Checkout', () => checkout({
+  const checkedOut = await inStep('checkout', () => log.time('Checkout', () => checkout({
     log, repository: config.repository, branch: config.branch, folder: config.workspaceFolder,
-    githubToken: config.githubToken, timeoutMs: config.timeouts.cloneMs, signal,
+    githubToken: config.githubToken, timeoutMs: deadline.budget(config.timeouts.cloneMs), signal,
     ssh: { agentUrl: config.agentUrl, agentToken: config.agentToken, knownHosts: config.sshKnownHosts },
-  }));
+  })));
   timings.checkout = checkedOut.ms;
 
   let chowned: { containerId: string; owner: string } | undefined;
   let fingerprint: Fingerprints | undefined;
   try {
-    const common = { log, workspaceFolder: config.workspaceFolder, dockerHost: config.dockerHost, timeoutMs: config.timeouts.upMs, signal, devcontainerBin: ctx.devcontainerBin };
+    const common = () => ({ log, workspaceFolder: config.workspaceFolder, dockerHost: config.dockerHost, timeoutMs: deadline.budget(), signal, devcontainerBin: ctx.devcontainerBin });
     if (previous?.fallback) log.info('The last start ended in the recovery container: trying the dev container again.');
     if (previous?.degraded) log.warn(`The last start kept the previous dev container (${previous.degraded.reason}): trying the configuration again.`);
     // The CLI finds its container by the id label, which a recovery container
@@ -65,8 +67,8 @@ export async function upCommand(ctx: CommandContext): Promise<UpOutcome> {
     // `up` stops before them, the checkout is chowned, then they run; on a
     // plain restart one `up` does everything.
     const mayNeedChown = checkedOut.value.freshClone || !previous?.ownedBy || previous.fallback || config.rebuild;
-    const up = await log.time('Dev container', () => devcontainerUp({
-      ...common,
+    const up = await inStep('devcontainer-up', () => log.time('Dev container', () => devcontainerUp({
+      ...common(),
       previousFingerprint: previous?.fingerprint,
       // After a recovery container the dev container (if any) is of unknown
       // configuration: rebuild it, replacing it only once the build succeeded.
@@ -78,7 +80,7 @@ export async function upCommand(ctx: CommandContext): Promise<UpOutcome> {
       skipPostCreate: mayNeedChown,
       configPath: config.devcontainer.configPath,
       capacity: config.devcontainer.capacity,
-    }));
+    })), 'The dev container step failed');
     fingerprint = up.value.fingerprint;
     timings.build = up.value.timings.buildMs;
     timings.start = up.value.timings.startMs;
@@ -86,18 +88,24 @@ export async function upCommand(ctx: CommandContext): Promise<UpOutcome> {
 
     const owner = up.value.remoteUser;
     if (mayNeedChown || previous?.ownedBy !== owner) {
-      const fixed = await fixOwnership({ log, containerId: up.value.containerId, remoteUser: owner, folder: up.value.remoteWorkspaceFolder, dockerHost: config.dockerHost, signal });
+      const fixed = await fixOwnership({ log, containerId: up.value.containerId, remoteUser: owner, folder: up.value.remoteWorkspaceFolder, dockerHost: config.dockerHost, signal, timeoutMs: deadline.budget(10 * 60_000) });
       if (fixed.changed) chowned = { containerId: up.value.containerId, owner };
     }
     if (mayNeedChown) {
-      const lifecycle = await log.time('Lifecycle commands', () => runLifecycleCommands({ ...common, configFile: up.value.configFile }));
+      const lifecycle = await inStep('devcontainer-up', () => log.time('Lifecycle commands', () => runLifecycleCommands({ ...common(), configFile: up.value.configFile })), 'The lifecycle commands failed');
       timings.lifecycle = lifecycle.ms;
     }
 
-    await installExtensions({ log, workspaceFolder: config.workspaceFolder, configFile: up.value.configFile, containerId: up.value.containerId, remoteUser: owner, dockerHost: config.dockerHost, devcontainerBin: ctx.devcontainerBin, signal });
+    // Extensions never fail the start, the deadline of `up` included: at it they are skipped.
+    const extensionsSignal = AbortSignal.any([signal, AbortSignal.timeout(deadline.budget())]);
+    await installExtensions({ log, workspaceFolder: config.workspaceFolder, configFile: up.value.configFile, containerId: up.value.containerId, remoteUser: owner, dockerHost: config.dockerHost, devcontainerBin: ctx.devcontainerBin, signal: extensionsSignal })
+      .catch((error: unknown) => {
+        if (signal.aborted) throw error;
+        log.warn(`VS Code extensions: stopped at the deadline of up (DEVCONTAINER_UP_TIMEOUT_SECONDS): ${describeError(error)}`);
+      });
 
     if (up.value.cache.pushImageTo && up.value.built) {
-      const pushed = await log.time('Cache push', () => pushCacheImage({ log, containerId: up.value.containerId, ref: up.value.cache.pushImageTo!, dockerHost: config.dockerHost, dockerConfig: config.dockerConfig, signal }));
+      const pushed = await log.time('Cache push', () => pushCacheImage({ log, containerId: up.value.containerId, ref: up.value.cache.pushImageTo!, dockerHost: config.dockerHost, dockerConfig: config.dockerConfig, signal, timeoutMs: deadline.budget(600_000) }));
       timings.cachePush = pushed.ms;
     }
 
@@ -125,13 +133,10 @@ export async function upCommand(ctx: CommandContext): Promise<UpOutcome> {
     log.info(`The dev container ${up.value.containerId.slice(0, 12)} is ready (user ${owner}, folder ${up.value.remoteWorkspaceFolder}).`);
     return { state, fallback: false, timings };
   } catch (error) {
-    if (signal.aborted) throw error;
-    // Whatever failed here (also a CLI run that timed out) must not cost the
-    // user the container they have.
-    const failure = error instanceof DevcontainerUpError ? error : new DevcontainerUpError(
-      `The dev container step failed: ${error instanceof Error ? error.message : String(error)}`,
-      { cause: error, lastLines: error instanceof ProcessError ? error.tail : [] },
-    );
+    const failure = toBuilderError('devcontainer-up', error);
+    // Only a failed dev container step (also a CLI run that timed out) has a
+    // recovery, and it must not cost the user the container they have.
+    if (signal.aborted || failure.step !== 'devcontainer-up') throw failure;
     const recovered = await recoverFromFailure(ctx, failure, { previous, timings, started, chowned, fingerprint });
     const { containerId } = recovered.state;
     if (recovered.fallback) log.warn(`Recovery container ${containerId.slice(0, 12)} is running. Timing: ${summary(timings)}`);

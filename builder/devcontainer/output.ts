@@ -26,7 +26,6 @@ export class CliOutput {
   private lifecycleMs = 0;
   private readonly lifecycleStarted = new Map<string, number>();
   private failedLifecycleStep: string | undefined;
-  private runningLifecycleStep: string | undefined;
   private buildStarted = false;
   private buildFinished = false;
 
@@ -88,7 +87,6 @@ export class CliOutput {
           this.lifecycleStarted.set(step, performance.now());
         }
         if (event.status === 'running') {
-          this.runningLifecycleStep = step;
           this.emit('info', event.stepDetail ? `${step}: ${event.stepDetail}` : `${step}: running`, false);
         } else if (event.status === 'failed') {
           this.failedLifecycleStep = step;
@@ -120,11 +118,6 @@ export class CliOutput {
     if (this.failedLifecycleStep) return this.failedLifecycleStep;
     if (this.buildStarted && !this.buildFinished) return 'build';
     return undefined;
-  }
-
-  /** The lifecycle step that was running last, if any. */
-  get lastLifecycleStep(): string | undefined {
-    return this.runningLifecycleStep;
   }
 
   /** The last output lines (blank lines and timing noise left out). */

@@ -1,5 +1,6 @@
 import type { Logger } from '../log/logger.js';
 import { ProcessError, run } from '../process.js';
+import { dockerEnv } from '../docker/client.js';
 import { CliOutput, type CliTimings } from './output.js';
 import { parseResultLine, type UpResult } from './result.js';
 
@@ -37,7 +38,7 @@ export async function runDevcontainerCli(log: Logger, args: readonly string[], o
   let exitCode: number;
   try {
     const result = await run(log, options.bin ?? 'devcontainer', args, {
-      env: options.dockerHost ? { DOCKER_HOST: options.dockerHost } : undefined,
+      env: dockerEnv(options.dockerHost),
       timeoutMs: options.timeoutMs,
       signal: options.signal,
       onLine: (line, stream) => {

@@ -1,6 +1,6 @@
 import { mkdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
-import { CheckoutError } from '../errors.js';
+import { CheckoutError, isBuilderError } from '../errors.js';
 import { formatDuration, type Logger } from '../log/logger.js';
 import { ProcessError } from '../process.js';
 import { cloneRepository } from '../git/clone.js';
@@ -137,7 +137,7 @@ async function checkoutWith(ctx: CheckoutContext, start: number, ssh: SshSession
         written.push(...reused.written);
       } catch (error) {
         // A local failure (git, the file system) on a checkout that inspected fine: keep it rather than block the workspace.
-        if (error instanceof CheckoutError || ctx.signal?.aborted) throw error;
+        if ((isBuilderError(error) && error.step === 'checkout') || ctx.signal?.aborted) throw error;
         const cause = error instanceof ProcessError ? `${error.message}: ${error.tail.at(-1) ?? 'no output'}` : String(error);
         log.warn(`Could not finish reusing ${folder} (${cause}). The checkout is kept as it is and the workspace starts with it; the branch parameter is not applied.`);
         action = 'kept-as-is';

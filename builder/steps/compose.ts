@@ -4,6 +4,7 @@ import path from 'node:path';
 import { DevcontainerUpError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { run } from '../process.js';
+import { docker, dockerEnv } from '../docker/client.js';
 
 /**
  * The Compose command the Dev Containers CLI will use. The CLI tries
@@ -34,9 +35,12 @@ export interface DetectComposeOptions {
  */
 export async function detectCompose(options: DetectComposeOptions): Promise<ComposeCli> {
   const { log } = options;
-  const env = options.dockerHost ? { DOCKER_HOST: options.dockerHost } : undefined;
+  const quiet = { timeoutMs: 30_000, onLine: 'quiet', allowFailure: true } as const;
   const version = async (file: string, args: string[]) => {
-    const result = await run(log, file, args, { env, signal: options.signal, timeoutMs: 30_000, onLine: 'quiet', allowFailure: true }).catch(() => undefined);
+    const running = file === 'docker'
+      ? docker({ log, dockerHost: options.dockerHost, signal: options.signal }, args, quiet)
+      : run(log, file, args, { ...quiet, env: dockerEnv(options.dockerHost), signal: options.signal });
+    const result = await running.catch(() => undefined);
     return result?.exitCode === 0 ? result.stdout.trim() : undefined;
   };
 
@@ -88,17 +92,17 @@ export const COMPOSE_PROJECT_LABEL = 'com.docker.compose.project';
  */
 export async function startComposeServices(options: { readonly log: Logger; readonly containerId: string; readonly dockerHost?: string; readonly signal?: AbortSignal }): Promise<string[]> {
   const { log } = options;
-  const docker = (args: string[]) => run(log, 'docker', args, { env: options.dockerHost ? { DOCKER_HOST: options.dockerHost } : undefined, signal: options.signal, timeoutMs: 120_000, onLine: 'quiet' });
+  const call = (args: string[]) => docker({ log, dockerHost: options.dockerHost, signal: options.signal }, args, { timeoutMs: 120_000 });
   try {
-    const project = (await docker(['inspect', '--format', `{{index .Config.Labels "${COMPOSE_PROJECT_LABEL}"}}`, options.containerId])).stdout.trim();
+    const project = (await call(['inspect', '--format', `{{index .Config.Labels "${COMPOSE_PROJECT_LABEL}"}}`, options.containerId])).stdout.trim();
     if (project === '' || project === '<no value>') return [];
     // Service containers only, not leftovers of one-off `compose run` commands.
     const filters = [`label=${COMPOSE_PROJECT_LABEL}=${project}`, 'label=com.docker.compose.oneoff=False', 'status=exited', 'status=created'].flatMap((f) => ['--filter', f]);
-    const ids = (await docker(['ps', '-aq', ...filters])).stdout
+    const ids = (await call(['ps', '-aq', ...filters])).stdout
       .split('\n').map((l) => l.trim()).filter(Boolean);
     if (ids.length === 0) return [];
     log.info(`Starting the stopped containers of the Compose project ${project} too: ${ids.join(', ')}.`);
-    await docker(['start', ...ids]);
+    await call(['start', ...ids]);
     return ids;
   } catch (error) {
     log.warn(`Could not start the other Compose services: ${error instanceof Error ? error.message : String(error)}`);

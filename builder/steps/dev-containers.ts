@@ -1,7 +1,6 @@
 import path from 'node:path';
-import type { Logger } from '../log/logger.js';
-import { run } from '../process.js';
 import { idLabelFor } from '../devcontainer/args.js';
+import { containerIds, inspectContainers, removeContainers, type DockerTarget } from '../docker/client.js';
 
 /** Label marking a recovery container: the only containers the builder ever removes itself. */
 export const FALLBACK_LABEL = 'devcontainer-builder.fallback=true';
@@ -30,17 +29,13 @@ interface Inspected {
   Mounts?: { Source?: string; Destination?: string }[] | null;
 }
 
-type DockerOptions = { readonly log: Logger; readonly workspaceFolder: string; readonly dockerHost?: string; readonly signal?: AbortSignal };
-
-function docker(options: DockerOptions, args: string[], timeoutMs = 60_000) {
-  return run(options.log, 'docker', args, { env: options.dockerHost ? { DOCKER_HOST: options.dockerHost } : undefined, signal: options.signal, timeoutMs, onLine: 'quiet' });
-}
+type DockerOptions = DockerTarget & { readonly workspaceFolder: string };
 
 /** Every container with the workspace's id label (dev and recovery containers), newest first. */
 export async function labeledContainers(options: DockerOptions): Promise<LabeledContainer[]> {
-  const ids = (await docker(options, ['ps', '-aq', '--filter', `label=${idLabelFor(options.workspaceFolder)}`])).stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+  const ids = await containerIds(options, [idLabelFor(options.workspaceFolder)]);
   if (ids.length === 0) return [];
-  const inspected = JSON.parse((await docker(options, ['inspect', ...ids])).stdout) as Inspected[];
+  const inspected = await inspectContainers<Inspected>(options, ids);
   return inspected
     .filter((c): c is Inspected & { Id: string } => typeof c.Id === 'string')
     .map((c) => ({
@@ -76,10 +71,10 @@ export function remoteUserOf(metadataLabel: string | undefined, containerUser: s
 
 /** Remove the workspace's recovery containers, and only those (both labels must match). */
 export async function removeRecoveryContainers(options: DockerOptions): Promise<number> {
-  const ids = (await docker(options, ['ps', '-aq', '--filter', `label=${idLabelFor(options.workspaceFolder)}`, '--filter', `label=${FALLBACK_LABEL}`])).stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+  const ids = await containerIds(options, [idLabelFor(options.workspaceFolder), FALLBACK_LABEL]);
   if (ids.length > 0) {
     options.log.info(`Removing the recovery container${ids.length === 1 ? '' : 's'} ${ids.join(', ')} of the last start.`);
-    await docker(options, ['rm', '-f', ...ids], 120_000);
+    await removeContainers(options, ids);
   }
   return ids.length;
 }

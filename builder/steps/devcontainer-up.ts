@@ -1,7 +1,7 @@
 import path from 'node:path';
-import { DevcontainerUpError } from '../errors.js';
+import { Deadline } from '../deadline.js';
+import { DevcontainerUpError, isBuilderError, type UpPhase } from '../errors.js';
 import type { Logger } from '../log/logger.js';
-import { run } from '../process.js';
 import { buildArgs, runUserCommandsArgs, upArgs } from '../devcontainer/args.js';
 import { parseBuildxDriver, planCache, type BuildxInfo, type CachePlan } from '../devcontainer/cache.js';
 import { describeFailure } from '../devcontainer/failure.js';
@@ -12,6 +12,7 @@ import { fingerprintWorkspace } from '../devcontainer/workspace-fingerprint.js';
 import { detectCompose, dockerComposePathOf } from './compose.js';
 import { chooseConfig } from '../devcontainer/config-choice.js';
 import { hostRequirementWarnings, parseHostRequirements, type WorkspaceCapacity } from '../devcontainer/host-requirements.js';
+import { docker } from '../docker/client.js';
 import { pullCacheImages } from './pull-cache.js';
 
 /** What `devcontainerUp` needs. */
@@ -46,33 +47,13 @@ export interface DevcontainerUpOptions {
   readonly capacity?: WorkspaceCapacity;
 }
 
-/** Which part of the dev container step failed. */
-export type UpFailureKind = 'configuration' | 'build' | 'up' | 'lifecycle';
-
-/**
- * A failed dev container step, with what `up` needs to keep the previous
- * container: whether the configuration could be read at all (then
- * `devcontainer exec` cannot reach the container either) and the
- * fingerprint of the configuration a container created in this run has.
- */
-export class DevcontainerStepError extends DevcontainerUpError {
-  readonly kind: UpFailureKind;
-  readonly fingerprint?: Fingerprints;
-
-  constructor(kind: UpFailureKind, message: string, options: { cause?: unknown; lastLines?: readonly string[]; fingerprint?: Fingerprints } = {}) {
-    super(message, options);
-    this.kind = kind;
-    this.fingerprint = options.fingerprint;
-  }
-}
-
 /** A running dev container, as `devcontainer up` reported it. */
 export interface DevcontainerUpResult extends UpSuccess {
   /** What the running container is made from, to record for the next start. @default - unknown (devcontainer.json unreadable) */
   readonly fingerprint?: Fingerprints;
   /** devcontainer.json's `name`. @default - none given */
   readonly name?: string;
-  /** `--remove-existing-container` was passed. */
+  /** The configuration changed (or a rebuild was asked for): the container was replaced. */
   readonly replaced: boolean;
   readonly cache: CachePlan;
   /** An image was built in this run (so there is something to push to the cache). */
@@ -93,10 +74,12 @@ export interface DevcontainerUpResult extends UpSuccess {
  */
 export async function devcontainerUp(options: DevcontainerUpOptions): Promise<DevcontainerUpResult> {
   const { log } = options;
+  // `timeoutMs` bounds the whole step: the build before a replacement and `up` share it.
+  const deadline = new Deadline(options.timeoutMs);
   const cli = { bin: options.devcontainerBin, dockerHost: options.dockerHost, signal: options.signal };
   const asConfigurationError = (error: unknown): never => {
-    if (!(error instanceof DevcontainerUpError)) throw error;
-    throw new DevcontainerStepError('configuration', error.message, { cause: error, lastLines: error.lastLines });
+    if (!isBuilderError(error)) throw error;
+    throw new DevcontainerUpError(error.message, { cause: error, lastLines: error.lastLines, phase: 'configuration' });
   };
   const choice = await chooseConfig(options.workspaceFolder, options.configPath).catch(asConfigurationError);
   for (const message of choice.messages) log[message.level](message.text);
@@ -115,14 +98,14 @@ export async function devcontainerUp(options: DevcontainerUpOptions): Promise<De
   // builder pulls the cache images itself, only when an image is built
   // (no recorded container, or a replacement), never on a plain restart.
   if (buildsImage && (replaced || options.previousFingerprint === undefined) && cache.cacheFrom.length > 0) {
-    await pullCacheImages({ log, refs: cache.cacheFrom, dockerHost: options.dockerHost, dockerConfig: options.dockerConfig, signal: options.signal });
+    await pullCacheImages({ log, refs: cache.cacheFrom, dockerHost: options.dockerHost, dockerConfig: options.dockerConfig, signal: options.signal, timeoutMs: deadline.budget(300_000) });
   }
 
   let prebuildMs = 0;
   let prebuilt = false;
   if (replaced) {
     log.info('Building the new image first: the current dev container is replaced only if the build succeeds.');
-    const build = await runDevcontainerCli(log, buildArgs({ workspaceFolder: options.workspaceFolder, configFile, cache, noLockfile: options.noLockfile, dockerComposePath }), { ...cli, timeoutMs: options.timeoutMs });
+    const build = await runDevcontainerCli(log, buildArgs({ workspaceFolder: options.workspaceFolder, configFile, cache, noLockfile: options.noLockfile, dockerComposePath }), { ...cli, timeoutMs: deadline.budget() });
     if (build.result?.outcome !== 'success') fail('build', 'build', build, fingerprint);
     prebuildMs = build.durationMs;
     prebuilt = build.timings.buildMs > 0;
@@ -131,7 +114,7 @@ export async function devcontainerUp(options: DevcontainerUpOptions): Promise<De
   const up = await runDevcontainerCli(log, upArgs({
     workspaceFolder: options.workspaceFolder, configFile, cache, removeExisting: replaced, skipPostCreate: options.skipPostCreate,
     noLockfile: options.noLockfile, gpuAvailability: options.capacity?.gpuAvailability, dockerComposePath,
-  }), { ...cli, timeoutMs: options.timeoutMs });
+  }), { ...cli, timeoutMs: deadline.budget() });
   const result = ensureSuccess('up', up, fingerprint);
   return {
     ...result,
@@ -170,17 +153,17 @@ function ensureSuccess(command: string, cliRun: CliRun, fingerprint?: Fingerprin
   return fail(command === 'run-user-commands' ? 'lifecycle' : 'up', command, cliRun, fingerprint);
 }
 
-function fail(kind: UpFailureKind, command: string, cliRun: CliRun, fingerprint: Fingerprints | undefined): never {
+function fail(phase: UpPhase, command: string, cliRun: CliRun, fingerprint: Fingerprints | undefined): never {
   const failure = describeFailure({ command, result: cliRun.result, failedStep: cliRun.failedStep, exitCode: cliRun.exitCode });
   const lifecycle = failure.step.endsWith('Command');
-  throw new DevcontainerStepError(lifecycle ? 'lifecycle' : kind, failure.message, { lastLines: cliRun.lastLines, fingerprint });
+  throw new DevcontainerUpError(failure.message, { lastLines: cliRun.lastLines, fingerprint, phase: lifecycle ? 'lifecycle' : phase });
 }
 
 /** `docker buildx version` and the current builder's driver; never throws. */
 async function detectBuildx(log: Logger, dockerHost: string | undefined, signal: AbortSignal | undefined): Promise<BuildxInfo> {
-  const env = dockerHost ? { DOCKER_HOST: dockerHost } : undefined;
-  const version = await run(log, 'docker', ['buildx', 'version'], { env, signal, timeoutMs: 30_000, onLine: 'quiet' }).catch(() => undefined);
+  const target = { log, dockerHost, signal };
+  const version = await docker(target, ['buildx', 'version'], { timeoutMs: 30_000 }).catch(() => undefined);
   if (!version || version.exitCode !== 0) return { available: false };
-  const inspect = await run(log, 'docker', ['buildx', 'inspect'], { env, signal, timeoutMs: 30_000, onLine: 'quiet' }).catch(() => undefined);
+  const inspect = await docker(target, ['buildx', 'inspect'], { timeoutMs: 30_000 }).catch(() => undefined);
   return { available: true, driver: inspect && inspect.exitCode === 0 ? parseBuildxDriver(inspect.stdout) : undefined };
 }

@@ -1,11 +1,9 @@
 import path from 'node:path';
 import type { Logger } from '../log/logger.js';
-import { BuilderError } from '../errors.js';
-import { ProcessError, run } from '../process.js';
+import { toBuilderError } from '../step-boundary.js';
 import { idLabelFor } from '../devcontainer/args.js';
+import { docker } from '../docker/client.js';
 import { FALLBACK_LABEL, removeRecoveryContainers } from './dev-containers.js';
-
-export { FALLBACK_LABEL } from './dev-containers.js';
 
 /** What `startFallbackContainer` needs. */
 export interface FallbackOptions {
@@ -39,11 +37,9 @@ const KEEP_ALIVE = 'trap "exit 0" TERM INT; while sleep 3600 & wait $!; do :; do
 export async function startFallbackContainer(options: FallbackOptions): Promise<FallbackResult> {
   const { log, workspaceFolder } = options;
   const target = path.posix.join('/workspaces', path.basename(workspaceFolder));
-  const docker = (args: string[], onLine: 'log' | 'quiet' = 'quiet') =>
-    run(log, 'docker', args, { env: options.dockerHost ? { DOCKER_HOST: options.dockerHost } : undefined, signal: options.signal, timeoutMs: 10 * 60_000, onLine });
   try {
     await removeRecoveryContainers({ log, workspaceFolder, dockerHost: options.dockerHost, signal: options.signal });
-    const created = await docker([
+    const created = await docker(options, [
       'run', '-d',
       '--label', idLabelFor(workspaceFolder),
       '--label', FALLBACK_LABEL,
@@ -51,11 +47,10 @@ export async function startFallbackContainer(options: FallbackOptions): Promise<
       '--workdir', target,
       '--entrypoint', '/bin/sh',
       options.image, '-c', KEEP_ALIVE,
-    ], 'log');
+    ], { timeoutMs: 10 * 60_000, onLine: 'log' });
     const containerId = created.stdout.trim().split('\n').pop() ?? '';
     return { containerId, remoteUser: 'root', remoteWorkspaceFolder: target };
   } catch (error) {
-    const tail = error instanceof ProcessError ? error.tail : [];
-    throw new BuilderError('fallback', `Could not start the recovery container from DEVCONTAINER_FALLBACK_IMAGE ${options.image}: ${error instanceof Error ? error.message : String(error)}`, { cause: error, lastLines: tail });
+    throw toBuilderError('fallback', error, `Could not start the recovery container from DEVCONTAINER_FALLBACK_IMAGE ${options.image}`);
   }
 }

@@ -3,7 +3,8 @@ import { mergedConfigurationArgs, parseReadConfigurationOutput } from '../extens
 import { CODE_SERVER_INSTALL_PREFIX, renderRecordFiles } from '../extensions/recorded.js';
 import { resolveVscodeCustomizations, type VscodeCustomizations } from '../extensions/vscode-customizations.js';
 import type { Logger } from '../log/logger.js';
-import { ProcessError, run, type RunResult } from '../process.js';
+import { ProcessError, run } from '../process.js';
+import { docker, dockerEnv } from '../docker/client.js';
 
 /** What `installExtensions` needs; everything comes from the `up` step's result. */
 export interface InstallExtensionsOptions {
@@ -82,7 +83,7 @@ async function readCustomizations(options: InstallExtensionsOptions): Promise<Vs
   const { log } = options;
   const stdout: string[] = [];
   const result = await run(log, options.devcontainerBin ?? 'devcontainer', mergedConfigurationArgs(options), {
-    env: dockerEnv(options),
+    env: dockerEnv(options.dockerHost),
     timeoutMs: 120_000,
     signal: options.signal,
     allowFailure: true, // a failure is reported below, not thrown
@@ -167,20 +168,6 @@ async function installInto(options: InstallExtensionsOptions, codeServer: string
   return { installed, failed };
 }
 
-function docker(options: InstallExtensionsOptions, args: string[], extra: { input?: string; allowFailure?: boolean; timeoutMs?: number } = {}): Promise<RunResult> {
-  return run(options.log, 'docker', args, {
-    env: dockerEnv(options),
-    signal: options.signal,
-    timeoutMs: extra.timeoutMs ?? 60_000,
-    input: extra.input,
-    onLine: 'quiet',
-    allowFailure: extra.allowFailure === true,
-  });
-}
-
-function dockerEnv(options: InstallExtensionsOptions) {
-  return options.dockerHost ? { DOCKER_HOST: options.dockerHost } : undefined;
-}
 
 function lastLine(tail: readonly string[]): string | undefined {
   return [...tail].reverse().find((l) => l.trim().length > 0)?.trim();

@@ -1,5 +1,6 @@
 import type { Logger } from '../log/logger.js';
-import { ProcessError, run } from '../process.js';
+import { ProcessError } from '../process.js';
+import { execScript } from '../docker/client.js';
 
 /** What `fixOwnership` needs. */
 export interface OwnershipOptions {
@@ -46,12 +47,7 @@ export async function fixOwnership(options: OwnershipOptions): Promise<{ changed
   const owner = remoteUser.includes(':') ? remoteUser : `${remoteUser}:`;
   log.info(`Giving the files root owns in ${options.folder} to ${remoteUser}`);
   try {
-    await run(log, 'docker', ['exec', '-u', 'root', options.containerId, 'sh', '-c', ownershipScript(), 'sh', options.folder, owner], {
-      env: options.dockerHost ? { DOCKER_HOST: options.dockerHost } : undefined,
-      signal: options.signal,
-      timeoutMs: options.timeoutMs ?? 10 * 60_000,
-      onLine: 'quiet',
-    });
+    await execScript(options, options.containerId, ownershipScript(), { user: 'root', args: [options.folder, owner], timeoutMs: options.timeoutMs ?? 10 * 60_000 });
     return { changed: true };
   } catch (error) {
     if (options.signal?.aborted) throw error;

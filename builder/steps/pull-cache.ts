@@ -1,6 +1,6 @@
 import { withPrivateDockerConfig } from '../docker-config.js';
 import type { Logger } from '../log/logger.js';
-import { run } from '../process.js';
+import { docker } from '../docker/client.js';
 
 /** What `pullCacheImages` needs. */
 export interface PullCacheOptions {
@@ -32,12 +32,12 @@ export async function pullCacheImages(options: PullCacheOptions): Promise<string
   const refs = options.refs.filter((ref) => !ref.includes('='));
   if (refs.length === 0) return [];
   return withPrivateDockerConfig(options.dockerConfig, async (dockerConfig) => {
-    const env = { ...(options.dockerHost ? { DOCKER_HOST: options.dockerHost } : {}), ...(dockerConfig ? { DOCKER_CONFIG: dockerConfig } : {}) };
+    const env = dockerConfig ? { DOCKER_CONFIG: dockerConfig } : {};
     const pulled: string[] = [];
     for (const ref of refs) {
       log.info(`Pulling the cache image ${ref}`);
       try {
-        await run(log, 'docker', ['pull', ref], { env, signal: options.signal, timeoutMs: options.timeoutMs ?? 300_000, onLine: (line) => log.debug(line) });
+        await docker(options, ['pull', ref], { env, timeoutMs: options.timeoutMs ?? 300_000, onLine: (line) => log.debug(line) });
         pulled.push(ref);
       } catch (error) {
         if (options.signal?.aborted) throw error;

@@ -1,6 +1,6 @@
 import { withPrivateDockerConfig } from '../docker-config.js';
 import type { Logger } from '../log/logger.js';
-import { run } from '../process.js';
+import { docker, imageOf } from '../docker/client.js';
 
 /** What `pushCacheImage` needs. */
 export interface PushCacheOptions {
@@ -25,17 +25,17 @@ export interface PushCacheOptions {
  */
 export async function pushCacheImage(options: PushCacheOptions): Promise<boolean> {
   const { log, ref } = options;
-  const opts = { env: options.dockerHost ? { DOCKER_HOST: options.dockerHost } : undefined, signal: options.signal, timeoutMs: options.timeoutMs ?? 600_000 };
+  const timeoutMs = options.timeoutMs ?? 600_000;
   try {
-    const image = (await run(log, 'docker', ['inspect', '--format', '{{.Config.Image}}', options.containerId], { ...opts, onLine: 'quiet' })).stdout.trim();
-    await run(log, 'docker', ['tag', image, ref], { ...opts, onLine: 'quiet' });
+    const image = await imageOf(options, options.containerId, { timeoutMs });
+    await docker(options, ['tag', image, ref], { timeoutMs });
     log.info(`Pushing the dev container image to the cache ${ref}`);
     // With the cache pull, the only commands that get the credentials
     // (children start from an allow-listed environment), and through a
     // writable private copy: the Secret is mounted read-only.
     await withPrivateDockerConfig(options.dockerConfig, async (dockerConfig) => {
       const credentials = dockerConfig ? { DOCKER_CONFIG: dockerConfig } : {};
-      await run(log, 'docker', ['push', ref], { ...opts, env: { ...opts.env, ...credentials }, onLine: (line) => log.debug(line) });
+      await docker(options, ['push', ref], { timeoutMs, env: credentials, onLine: (line) => log.debug(line) });
     });
     log.info(`Cache image pushed to ${ref}`);
     return true;

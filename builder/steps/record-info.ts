@@ -1,5 +1,5 @@
 import type { Logger } from '../log/logger.js';
-import { run } from '../process.js';
+import { execScript, imageOf } from '../docker/client.js';
 
 /**
  * Where the dev container's facts are kept inside it, one small file each
@@ -41,11 +41,10 @@ const WRITE_SCRIPT = [
  */
 export async function recordContainerInfo(options: RecordInfoOptions): Promise<{ image: string } | undefined> {
   const { log, containerId } = options;
-  const common = { env: options.dockerHost ? { DOCKER_HOST: options.dockerHost } : undefined, signal: options.signal, timeoutMs: 60_000, onLine: 'quiet' as const };
   try {
-    const image = (await run(log, 'docker', ['inspect', '--format', '{{.Config.Image}}', containerId], common)).stdout.trim();
+    const image = await imageOf(options, containerId);
     const lines = [options.info.name, image, options.info.built].map(oneLine);
-    await run(log, 'docker', ['exec', '-i', '-u', 'root', containerId, 'sh', '-c', WRITE_SCRIPT, 'sh', INFO_DIR], { ...common, input: `${lines.join('\n')}\n` });
+    await execScript(options, containerId, WRITE_SCRIPT, { user: 'root', args: [INFO_DIR], input: `${lines.join('\n')}\n` });
     return { image };
   } catch (error) {
     if (options.signal?.aborted) throw error;

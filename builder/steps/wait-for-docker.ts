@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DockerUnavailableError } from '../errors.js';
 import { formatDuration, type Logger } from '../log/logger.js';
-import { ProcessError, run } from '../process.js';
+import { ProcessError } from '../process.js';
+import { docker } from '../docker/client.js';
 
 /** What `waitForDocker` needs. */
 export interface WaitForDockerContext {
@@ -78,13 +79,7 @@ type Probe = { serverVersion: string } | { reason: string; lines: readonly strin
 /** One `docker info`: "not ready yet" is a result here, not an exception. */
 async function probe(ctx: WaitForDockerContext, timeoutMs: number): Promise<Probe> {
   try {
-    const result = await run(ctx.log, 'docker', ['info', '--format', '{{.ServerVersion}}'], {
-      env: ctx.dockerHost === undefined ? {} : { DOCKER_HOST: ctx.dockerHost },
-      timeoutMs,
-      signal: ctx.signal,
-      onLine: 'quiet',
-      tailLines: 10,
-    });
+    const result = await docker(ctx, ['info', '--format', '{{.ServerVersion}}'], { timeoutMs, tailLines: 10 });
     const version = result.stdout.trim();
     // Without a daemon some CLI versions print an empty version and still exit 0.
     if (version !== '' && !version.includes('<no value>')) return { serverVersion: version };

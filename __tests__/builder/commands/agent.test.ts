@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { agentCommand } from '../../../builder/commands/agent.js';
 import { writeState } from '../../../builder/commands/state.js';
 import { AgentError } from '../../../builder/errors.js';
-import { AGENT_BINARY_PATH, cleanupDownloadsScript } from '../../../builder/steps/start-agent.js';
+import { AGENT_BINARY_PATH, cleanupDownloadsScript } from '../../../builder/steps/agent-scripts.js';
 import { AGENT_ENV_FILE, profileSnippet } from '../../../builder/steps/agent-env.js';
 import { Logger } from '../../../builder/log/logger.js';
 import { MemorySink } from '../../../builder/log/memory-sink.js';

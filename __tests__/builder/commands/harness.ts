@@ -27,6 +27,7 @@ export interface FakeRule {
   readonly readConfiguration?: boolean;
   readonly sleepMs?: number;
   readonly untilSignal?: boolean;
+  readonly ignoreSignals?: boolean;
   readonly exit?: number;
 }
 
@@ -48,6 +49,9 @@ export interface FakeCall {
   readonly tokenInEnv: boolean;
   /** The secret-bearing variables (names) the child's environment held. */
   readonly secretEnv: readonly string[];
+  readonly pid: number;
+  /** Date.now() when the call started. */
+  readonly at: number;
 }
 
 /** Rules every scenario starts from: a ready engine, no buildx. */

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { agentBinaryUrl, coderArch } from '../../../builder/steps/agent-binary.js';
-import { authTypeOf, cleanupDownloadsScript, launcherScript, stopLeftoverScript } from '../../../builder/steps/start-agent.js';
+import { authTypeOf, cleanupDownloadsScript, launcherScript, stopLeftoverScript } from '../../../builder/steps/agent-scripts.js';
 import { AGENT_PATH_VAR, prepareContainerScript, profileSnippet } from '../../../builder/steps/agent-env.js';
 
 /** Run a script with the real `sh`, the way `docker exec … sh -c` runs it in the container. */
