@@ -58,6 +58,8 @@ export class TemplateVariables extends Construct {
   public readonly pvcAccessMode: TerraformVariable;
   /** `ssh_known_hosts`: the only host keys the builder accepts for an ssh repository URL. */
   public readonly sshKnownHosts: TerraformVariable;
+  /** `clone_credential_secret`: a read-only clone credential for workspaces without a GitHub token (prebuilds). */
+  public readonly cloneCredentialSecret: TerraformVariable;
 
   public constructor(scope: Construct, id: string, props: TemplateVariablesProps) {
     super(scope, id);
@@ -138,6 +140,12 @@ export class TemplateVariables extends Construct {
       description:
         'known_hosts lines (as `ssh-keyscan <host>` prints them) with the only host keys the builder accepts when the repository parameter is an ssh URL. Required for ssh URLs: the builder clones with the workspace owner\'s Coder git SSH key and never trusts a host key on first use.',
       default: '',
+    });
+    this.cloneCredentialSecret = this.variable('clone_credential_secret', {
+      description:
+        'Optional kubernetes.io/basic-auth Secret in the namespace (key password: a read-only token; optional username) the builder clones an https repository with when the workspace has no GitHub token, as a prebuilt workspace before it is claimed. Mounted read-only into the clone step only. Empty: none.',
+      default: '',
+      validation: { condition: emptyOr(DNS_SUBDOMAIN), errorMessage: 'clone_credential_secret must be empty or a Secret name.' },
     });
   }
 

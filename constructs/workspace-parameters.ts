@@ -32,6 +32,7 @@ export class WorkspaceParameters extends Construct {
   public readonly repository: DataCoderParameter;
   public readonly gitBranch: DataCoderParameter;
   public readonly rebuild: DataCoderParameter;
+  private readonly configs: DataCoderParameterConfig[] = [];
 
   public constructor(scope: Construct, id: string, props: WorkspaceParametersProps = {}) {
     super(scope, id);
@@ -114,7 +115,26 @@ export class WorkspaceParameters extends Construct {
     });
   }
 
+  /**
+   * Every parameter's name and default, in order: the values of the default
+   * preset (constructs/prebuild-preset.ts). A parameter added with
+   * {@link parameter} is included automatically.
+   */
+  public defaults(): Record<string, string> {
+    return Object.fromEntries(this.configs.map((c) => {
+      if (c.default === undefined) throw new Error(`WorkspaceParameters: parameter "${c.name}" has no default; every parameter needs one (the default preset and prebuilt workspaces use it).`);
+      return [c.name, c.default];
+    }));
+  }
+
+  /** The names of every parameter, in order. */
+  public get names(): readonly string[] {
+    return this.configs.map((c) => c.name);
+  }
+
   private parameter(config: DataCoderParameterConfig): DataCoderParameter {
+    if (!config.description) throw new Error(`WorkspaceParameters: parameter "${config.name}" needs a description (Coder Agents and the create form show it).`);
+    this.configs.push(config);
     const parameter = new DataCoderParameter(this, config.name, config);
     parameter.overrideLogicalId(config.name);
     return parameter;

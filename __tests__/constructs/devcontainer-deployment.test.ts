@@ -20,7 +20,7 @@ function build(overrides: Partial<DevcontainerDeploymentProps> = {}) {
     branch: 'main',
     cacheFrom: 'ghcr.io/o/cache',
     rebuild: 'false',
-    githubToken: 'gh-token-ref',
+    githubTokenSecret: { name: 'gh-secret', key: 'GH_TOKEN' },
     ...overrides,
   };
   const deployment = new DevcontainerDeployment(parts.stack, 'main', props);
