@@ -187,7 +187,7 @@ export class TemplateStack extends TerraformStack {
       ],
     });
     // The pod reads the token from the Secret: create it first.
-    this.deployment.deployment.dependsOn = [githubToken.secret.fqn];
+    this.deployment.deployment.addOverride('depends_on', [`kubernetes_secret_v1.${githubToken.secret.friendlyUniqueId}`]);
 
     // Extensions from devcontainer.json reach code-server and VS Code Desktop
     // through the list the builder records inside the dev container.
