@@ -44,7 +44,7 @@ export async function upCommand(ctx: CommandContext): Promise<UpOutcome> {
 
   const checkedOut = await log.time('Checkout', () => checkout({
     log, repository: config.repository, branch: config.branch, folder: config.workspaceFolder,
-    githubToken: config.githubToken, timeoutMs: config.timeouts.cloneMs, signal,
+    githubToken: config.githubToken, cloneCredentialDir: config.cloneCredentialDir, timeoutMs: config.timeouts.cloneMs, signal,
     ssh: { agentUrl: config.agentUrl, agentToken: config.agentToken, knownHosts: config.sshKnownHosts },
   }));
   timings.checkout = checkedOut.ms;
