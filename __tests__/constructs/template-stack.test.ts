@@ -21,6 +21,7 @@ describe('TemplateStack', () => {
     const modules = synth(s).module;
     expect(Object.keys(modules).sort()).toEqual([
       'claude-code',
+      'claude-code-tasks',
       'code-server',
       'extensions',
       'jetbrains-gateway',
