@@ -8,8 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { interpolate } from './support/pod-runner.js';
-import { claimIdentity, prebuildIdentity, type Identity } from './support/prebuild-identities.js';
+import { claimIdentity, prebuildIdentity, resolveStrict, type Identity } from './support/prebuild-identities.js';
 import { IN_CI } from './support/shared-dir.js';
 import { synthTemplate } from './support/synth.js';
 import { TERRAFORM, terraformAvailable } from './support/terraform-eval.js';
@@ -43,14 +42,6 @@ const SHARED: Record<string, string> = {
   'kubernetes_persistent_volume_claim_v1.workspaces.metadata[0].name': 'coder-0f1e2d3c-4b5a-4968-8776-655443322110-workspaces',
   'kubernetes_persistent_volume_claim_v1.docker_data.metadata[0].name': 'coder-0f1e2d3c-4b5a-4968-8776-655443322110-docker-data',
 };
-
-/** Resolves every `${…}` of a JSON value; an unmapped reference throws, naming it. */
-function resolveStrict(value: unknown, values: Readonly<Record<string, string>>, where: string): unknown {
-  if (typeof value === 'string') return interpolate(value, values, where);
-  if (Array.isArray(value)) return value.map((v, i) => resolveStrict(v, values, `${where}[${i}]`));
-  if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(Object.entries(value).filter(([k]) => k !== '//').map(([k, v]) => [k, resolveStrict(v, values, `${where}.${k}`)]));
-}
 
 /** The parts of the template a claim must not change, resolved for one identity. */
 function podAndVolumes(identity: Identity) {

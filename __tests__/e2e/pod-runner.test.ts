@@ -7,6 +7,7 @@ import { prepareDebianBase, testImages } from '../support/images.js';
 import { longestNameValues } from '../support/longest-names.js';
 import { PodFailure, PodRunner, PodSpecError, createTestNetwork, resolvePod, sweepLeftovers, validateObjects } from '../support/pod-runner.js';
 import { synthTemplate } from '../support/synth.js';
+import { templateSecrets } from './workspace-pod.js';
 
 const values = { 'coder_agent.main.token': 'tok-123', 'data.coder_parameter.repo.value': 'http://git/repo.git' };
 const secrets = { 'gh/token': 'line one\nline two' };
@@ -171,6 +172,8 @@ describe('the synthesized template, as the scenarios resolve it', () => {
     'var.cache_repo': '',
     'var.ssh_known_hosts': '',
     'var.registry_auth_secret != "" ? [1] : []': '[]',
+    'var.clone_credential_secret': '',
+    'var.clone_credential_secret != "" ? [1] : []': '[]',
     'var.builder_image': 'builder',
     'var.fallback_image == "none" ? "" : (var.fallback_image != "" ? var.fallback_image : var.builder_image)': 'recovery',
     'var.dind_image': 'dind',
@@ -180,7 +183,7 @@ describe('the synthesized template, as the scenarios resolve it', () => {
 
   it('is a native DinD sidecar with a probe, the builder init container, then the agent, sharing /workspaces and the socket', async () => {
     const { json } = await synthTemplate();
-    const pod = resolvePod(json, { images: (ref) => ref, values: scenarioValues });
+    const pod = resolvePod(json, { images: (ref) => ref, values: scenarioValues, secrets: templateSecrets(json, scenarioValues) });
     expect(pod.containers.map((c) => `${c.kind}:${c.name}:${c.image}`)).toEqual([
       'sidecar:dind:dind',
       'init:devcontainer-builder:builder',

@@ -9,7 +9,7 @@ import { startFakeCoder, type FakeCoder, type FakeCoderOptions } from '../suppor
 import { startGitServer, type FixtureRepo, type GitServer } from '../support/git-server.js';
 import { loadImageInto, prepareImages, testImages } from '../support/images.js';
 import { expect } from 'vitest';
-import { PodFailure, PodRunner, createTestNetwork, docker, sweepLeftovers, type DockerResult, type PodRunnerOptions } from '../support/pod-runner.js';
+import { PodFailure, PodRunner, createTestNetwork, docker, interpolate, sweepLeftovers, type DockerResult, type PodRunnerOptions } from '../support/pod-runner.js';
 import { synthTemplate } from '../support/synth.js';
 import { renderInitScript } from '../support/coder-init-script.js';
 import { longestNameValues } from '../support/longest-names.js';
@@ -163,6 +163,9 @@ export function templateValues(env: E2eEnv, options: WorkspaceOptions, urls: Cod
     // No ssh repository unless a test gives the host keys.
     'var.ssh_known_hosts': '',
     'var.registry_auth_secret != "" ? [1] : []': '[]',
+    // No clone credential unless a test gives one (issue 15.3).
+    'var.clone_credential_secret': '',
+    'var.clone_credential_secret != "" ? [1] : []': '[]',
     'var.builder_image': TEMPLATE_BUILDER_IMAGE,
     // The template's choice between "none", a given image and the builder image.
     'var.fallback_image == "none" ? "" : (var.fallback_image != "" ? var.fallback_image : var.builder_image)': options.fallbackImage ?? '',
@@ -182,17 +185,33 @@ async function loadDevBases(pod: PodRunner, withDevBase: boolean, withDindBase: 
   if (withDindBase && !(await has(DEV_DIND_IMAGE))) await loadImageInto({ container }, testImages.dind, { as: DEV_DIND_IMAGE });
 }
 
+/**
+ * The Secrets the template itself creates (`kubernetes_secret_v1`, e.g. the
+ * GitHub token), as Terraform would create them from the test's values:
+ * `<name>/<key>` → value, for the pod runner's `secret_key_ref`.
+ */
+export function templateSecrets(template: unknown, values: Readonly<Record<string, string>>): Record<string, string> {
+  const secrets = ((template as { resource?: Record<string, Record<string, unknown>> }).resource?.['kubernetes_secret_v1'] ?? {}) as Record<string, { metadata: { name: string }; data?: Record<string, string> }>;
+  const out: Record<string, string> = {};
+  for (const [id, body] of Object.entries(secrets)) {
+    const name = interpolate(body.metadata.name, values, `kubernetes_secret_v1.${id}.metadata.name`);
+    for (const [key, value] of Object.entries(body.data ?? {})) out[`${name}/${key}`] = interpolate(value, values, `kubernetes_secret_v1.${id}.data.${key}`);
+  }
+  return out;
+}
+
 /** A workspace pod built from the synthesized template for one fixture repository. */
 export function workspacePod(env: E2eEnv, options: WorkspaceOptions, urls: CoderUrls = {}): PodRunner {
+  const values = { ...templateValues(env, options, urls), ...options.values };
   const pod = new PodRunner(env.template, {
     name: `cdk-e2e-${options.name}-${process.pid}`,
     network: env.network.name,
     sandboxImage: testImages.debian,
     images: { [TEMPLATE_BUILDER_IMAGE]: testImages.builder, [TEMPLATE_DIND_IMAGE]: testImages.dind },
-    values: { ...templateValues(env, options, urls), ...options.values },
+    values,
     hostname: options.hostname,
     extraEnv: options.extraEnv,
-    secrets: options.secrets,
+    secrets: { ...templateSecrets(env.template, values), ...options.secrets },
     afterInitContainer: async (container, runner) => {
       if (container !== 'dind') return;
       await loadDevBases(runner, options.withDevBase ?? true, options.withDindBase ?? false);

@@ -5,6 +5,7 @@
 // UPDATE workspaces SET owner_id, name … ; the id is kept), and so does the
 // agent token (terraform-provider-coder provider/agent.go, agentAuthToken:
 // CODER_RUNNING_WORKSPACE_AGENT_TOKEN_<sha256 of the agent id> on a claim).
+import { interpolate } from './pod-runner.js';
 import { LONGEST_OWNER, LONGEST_WORKSPACE, OWNER_ID, WORKSPACE_ID } from './longest-names.js';
 
 /**
@@ -50,5 +51,31 @@ export function claimIdentity(githubToken = 'gho_claimingUsersToken0123456789'):
     'data.coder_workspace_owner.me.email': `${LONGEST_OWNER.toLowerCase()}@a-rather-long-company-domain.example.com`,
     'data.coder_workspace_owner.me.session_token': 'claiming-user-session-token-0002',
     'data.coder_external_auth.github.access_token': githubToken,
+  };
+}
+
+/** Resolves every `${…}` of a JSON value (cdktf's `//` metadata left out); an unmapped reference throws, naming it. */
+export function resolveStrict(value: unknown, values: Readonly<Record<string, string>>, where: string): unknown {
+  if (typeof value === 'string') return interpolate(value, values, where);
+  if (Array.isArray(value)) return value.map((v, i) => resolveStrict(v, values, `${where}[${i}]`));
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).filter(([k]) => k !== '//').map(([k, v]) => [k, resolveStrict(v, values, `${where}.${k}`)]));
+}
+
+/**
+ * What Kubernetes compares when Terraform applies the template again: the
+ * Deployment's name, selector and pod template (a changed template is a
+ * rollout: a new pod), and the claims (a new name is a new, empty volume).
+ */
+export function claimSensitiveParts(template: unknown, values: Readonly<Record<string, string>>) {
+  /* eslint-disable @typescript-eslint/no-explicit-any */
+  const resource = (template as any).resource;
+  const deployment = resource.kubernetes_deployment_v1.main;
+  return {
+    deploymentName: resolveStrict(deployment.metadata.name, values, 'metadata.name'),
+    selector: resolveStrict(deployment.spec.selector, values, 'spec.selector'),
+    template: resolveStrict(deployment.spec.template, values, 'spec.template'),
+    pvcs: resolveStrict(resource.kubernetes_persistent_volume_claim_v1, values, 'kubernetes_persistent_volume_claim_v1'),
+    secretNames: Object.values(resource.kubernetes_secret_v1 ?? {}).map((s: any) => resolveStrict(s.metadata.name, values, 'kubernetes_secret_v1.metadata.name')),
   };
 }
