@@ -77,7 +77,7 @@ export class PrebuildPreset extends Construct {
       description: 'Every parameter at its default; served from the prebuilt pool when there is one.',
       icon: '/icon/k8s.png',
       default: true,
-      parameters: { ...props.parameters },
+      parameters: props.parameters,
       prebuilds: {
         instances: this.instances.numberValue,
         expirationPolicy: { ttl: this.ttlSeconds.numberValue },

@@ -1,4 +1,4 @@
-import { TerraformHclModule, TerraformLocal, TerraformModule, TerraformStack, Token } from 'cdktf';
+import { Lazy, TerraformHclModule, TerraformLocal, TerraformModule, TerraformStack, Token } from 'cdktf';
 import type { Construct } from 'constructs';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider/index.js';
 import type { Agent } from './coder/generated/agent/index.js';
@@ -115,7 +115,8 @@ export class TemplateStack extends TerraformStack {
       ...props.agentEnv,
     };
     this.agent = createAgent(this, { arch: v.arch.stringValue, workspaceFolder: this.workspaceFolder, env: () => this.agentEnv });
-    this.preset = new PrebuildPreset(this, 'prebuilds', { parameters: p.defaults() });
+    // Read at synthesis: a parameter added after construction is carried too.
+    this.preset = new PrebuildPreset(this, 'prebuilds', { parameters: Lazy.anyValue({ produce: () => p.defaults() }) as unknown as Record<string, string> });
 
     const ws = this.workspace;
     const { podLabels, labels, annotations } = workspaceLabels(ws, this.owner);

@@ -127,6 +127,14 @@ export class WorkspaceParameters extends Construct {
     }));
   }
 
+  /**
+   * Adds a parameter (`data.coder_parameter.<name>`). It needs a default and
+   * a description, and joins the default preset.
+   */
+  public addParameter(config: DataCoderParameterConfig): DataCoderParameter {
+    return this.parameter(config);
+  }
+
   /** The names of every parameter, in order. */
   public get names(): readonly string[] {
     return this.configs.map((c) => c.name);
