@@ -121,7 +121,7 @@ async function checkoutWith(ctx: CheckoutContext, start: number, ssh: SshSession
   await mkdir(path.dirname(folder), { recursive: true });
   const realFolder = path.join(await realpath(path.dirname(folder)), path.basename(folder));
   const git = createGit({ log, repository: ctx.repository, githubToken: credential?.password, tokenUsername: credential?.username, folder, realFolder, sshCommand: ssh?.command, signal: ctx.signal });
-  const common = { log, git, repository: ctx.repository, branch: ctx.branch, deadline, timeoutMs: ctx.timeoutMs, hasToken: credential !== undefined, secrets };
+  const common = { log, git, repository: ctx.repository, branch: ctx.branch, deadline, timeoutMs: ctx.timeoutMs, hasToken: credential !== undefined, cloneCredential: credential?.source === 'clone credential', secrets };
   // Without a working git, every later check would misread the folder.
   await git(['--version'], { onLine: 'quiet' }).catch((error: unknown) => {
     if (ctx.signal?.aborted) throw new CheckoutError('Checkout was cancelled: the builder is shutting down.', { cause: error });

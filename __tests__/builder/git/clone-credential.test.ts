@@ -68,6 +68,7 @@ describe('checkout with the clone credential', { timeout: 120_000 }, () => {
     const cloneCredentialDir = await secretDir({ password: 'wrong-read-only-token' });
     const error = await checkout({ log: h.log, repository: repo.url, folder, cloneCredentialDir, timeoutMs: 60_000, retryDelaysMs: [] }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CheckoutError);
+    expect((error as Error).message).toMatch(/rejected the template's clone credential \(Secret clone_credential_secret, used because GH_TOKEN is empty\)/);
     expect(String((error as Error).message)).not.toContain('wrong-read-only-token');
     expect(requestsOf(h, repo.name).some((r) => !r.authorized && r.username === 'x-access-token')).toBe(true);
   });
