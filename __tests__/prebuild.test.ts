@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { claimIdentity, prebuildIdentity, resolveStrict, type Identity } from './support/prebuild-identities.js';
+import { claimIdentity, claimSensitiveParts, parameterDefaults as defaults, prebuildIdentity, type Identity } from './support/prebuild-identities.js';
 import { IN_CI } from './support/shared-dir.js';
 import { synthTemplate } from './support/synth.js';
 import { TERRAFORM, terraformAvailable } from './support/terraform-eval.js';
@@ -39,27 +39,15 @@ const SHARED: Record<string, string> = {
   'var.runtime_class_name != "" ? var.runtime_class_name : null': '',
   'var.storage_class != "" ? var.storage_class : null': '',
   'var.pvc_access_mode': 'ReadWriteOnce',
-  'kubernetes_persistent_volume_claim_v1.workspaces.metadata[0].name': 'coder-0f1e2d3c-4b5a-4968-8776-655443322110-workspaces',
-  'kubernetes_persistent_volume_claim_v1.docker_data.metadata[0].name': 'coder-0f1e2d3c-4b5a-4968-8776-655443322110-docker-data',
 };
 
 /** The parts of the template a claim must not change, resolved for one identity. */
 function podAndVolumes(identity: Identity) {
-  const values = { ...SHARED, ...parameterDefaults(), ...identity };
-  const deployment = json.resource.kubernetes_deployment_v1.main;
-  return {
-    selector: resolveStrict(deployment.spec.selector, values, 'spec.selector'),
-    template: resolveStrict(deployment.spec.template, values, 'spec.template'),
-    deploymentName: resolveStrict(deployment.metadata.name, values, 'metadata.name'),
-    pvcs: resolveStrict(json.resource.kubernetes_persistent_volume_claim_v1, values, 'pvc'),
-    secretName: resolveStrict(json.resource.kubernetes_secret_v1.github_token.metadata.name, values, 'secret.metadata.name'),
-  };
+  const parts = claimSensitiveParts(json, { ...SHARED, ...parameterDefaults(), ...identity });
+  return { ...parts, secretName: parts.secretNames[0] };
 }
 
-/** `data.coder_parameter.<name>.value` at each parameter's default: what the preset sets. */
-function parameterDefaults(): Record<string, string> {
-  return Object.fromEntries(Object.entries(json.data.coder_parameter as Record<string, any>).map(([id, p]) => [`data.coder_parameter.${id}.value`, String(p.default)]));
-}
+const parameterDefaults = () => defaults(json);
 
 describe('issue 15.1: the default preset', () => {
   it('carries every parameter of the template with its default, and is the default', () => {
@@ -141,9 +129,9 @@ describe('issue 15.2: a claim changes nothing in the pod', () => {
   });
 
   it('would fail if an owner value reached the pod: the claim values differ where they are used', () => {
-    const withOwnerLabel = structuredClone(json.resource.kubernetes_deployment_v1.main.spec.template);
-    withOwnerLabel.metadata.labels['com.coder.user.username'] = '${data.coder_workspace_owner.me.name}';
-    const resolve = (identity: Identity) => resolveStrict(withOwnerLabel, { ...SHARED, ...parameterDefaults(), ...identity }, 't');
+    const broken = structuredClone(json);
+    broken.resource.kubernetes_deployment_v1.main.spec.template.metadata.labels['com.coder.user.username'] = '${data.coder_workspace_owner.me.name}';
+    const resolve = (identity: Identity) => claimSensitiveParts(broken, { ...SHARED, ...parameterDefaults(), ...identity }).template;
     expect(resolve(claimIdentity())).not.toEqual(resolve(prebuildIdentity()));
   });
 

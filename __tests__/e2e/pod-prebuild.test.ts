@@ -10,7 +10,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeDocker } from '../support/docker.js';
 import type { FixtureRepo } from '../support/git-server.js';
 import type { PodRunner } from '../support/pod-runner.js';
-import { claimIdentity, claimSensitiveParts, prebuildIdentity, resolveStrict } from '../support/prebuild-identities.js';
+import { claimIdentity, claimSensitiveParts, parameterDefaults, prebuildIdentity, resolveStrict } from '../support/prebuild-identities.js';
 import { devContainerId, dind, fixtureFiles, inDevContainer, runCleanups, secretsIn, setUpEnv, templateValues, waitForReports, workspacePod, type E2eEnv } from './workspace-pod.js';
 
 const FOLDER = '/workspaces/prebuilt';
@@ -18,7 +18,12 @@ const CLONE_SECRET = 'repo-reader';
 const CLONE_USER = 'prebuild-reader';
 const CLONE_VALUES = { 'var.clone_credential_secret': CLONE_SECRET, 'var.clone_credential_secret != "" ? [1] : []': '[1]' };
 /** References inside `dynamic` blocks that are off here (the pod runner never reads them; the comparison resolves everything). */
-const OFF_VALUES = { 'var.registry_auth_secret': '' };
+const OFF_VALUES = {
+  'var.registry_auth_secret': '',
+  // Read by Kubernetes, not by the pod runner (resources, claims): the defaults the preset sets.
+  'var.pvc_access_mode': 'ReadWriteOnce',
+  'var.storage_class != "" ? var.storage_class : null': '',
+};
 
 describeDocker('issue 15: a prebuilt workspace is claimed without touching its pod', () => {
   let env: E2eEnv;
@@ -37,8 +42,9 @@ describeDocker('issue 15: a prebuilt workspace is claimed without touching its p
   });
 
   const options = () => ({ name: 'prebuilt', repo, ghToken: '' });
-  const prebuildValues = () => ({ ...templateValues(env, options()), ...prebuildIdentity(), ...CLONE_VALUES, ...OFF_VALUES });
-  const claimValues = () => ({ ...templateValues(env, options()), ...claimIdentity(env.git.token), ...CLONE_VALUES, ...OFF_VALUES });
+  const shared = () => ({ ...parameterDefaults(env.template), ...templateValues(env, options()), ...CLONE_VALUES, ...OFF_VALUES });
+  const prebuildValues = () => ({ ...shared(), ...prebuildIdentity() });
+  const claimValues = () => ({ ...shared(), ...claimIdentity(env.git.token) });
 
   it('15.3: as the prebuild (no GH_TOKEN) the builder clones the private repository with the clone credential', async () => {
     pod = workspacePod(env, {

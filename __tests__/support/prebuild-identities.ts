@@ -71,11 +71,20 @@ export function claimSensitiveParts(template: unknown, values: Readonly<Record<s
   /* eslint-disable @typescript-eslint/no-explicit-any */
   const resource = (template as any).resource;
   const deployment = resource.kubernetes_deployment_v1.main;
+  const pvcs = resolveStrict(resource.kubernetes_persistent_volume_claim_v1, values, 'kubernetes_persistent_volume_claim_v1') as Record<string, any>;
+  // The pod names its claims through their resources, as Terraform resolves them.
+  const withClaims = { ...Object.fromEntries(Object.entries(pvcs).map(([id, c]) => [`kubernetes_persistent_volume_claim_v1.${id}.metadata[0].name`, c.metadata.name])), ...values };
   return {
     deploymentName: resolveStrict(deployment.metadata.name, values, 'metadata.name'),
-    selector: resolveStrict(deployment.spec.selector, values, 'spec.selector'),
-    template: resolveStrict(deployment.spec.template, values, 'spec.template'),
-    pvcs: resolveStrict(resource.kubernetes_persistent_volume_claim_v1, values, 'kubernetes_persistent_volume_claim_v1'),
+    selector: resolveStrict(deployment.spec.selector, withClaims, 'spec.selector'),
+    template: resolveStrict(deployment.spec.template, withClaims, 'spec.template'),
+    pvcs,
     secretNames: Object.values(resource.kubernetes_secret_v1 ?? {}).map((s: any) => resolveStrict(s.metadata.name, values, 'kubernetes_secret_v1.metadata.name')),
   };
+}
+
+/** `data.coder_parameter.<id>.value` at each parameter's default: what the default preset sets. */
+export function parameterDefaults(template: unknown): Record<string, string> {
+  const parameters = ((template as { data?: { coder_parameter?: Record<string, { default?: string }> } }).data?.coder_parameter ?? {});
+  return Object.fromEntries(Object.entries(parameters).map(([id, p]) => [`data.coder_parameter.${id}.value`, String(p.default)]));
 }
