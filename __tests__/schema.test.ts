@@ -118,6 +118,7 @@ describe('the synthesized template against the provider schemas', () => {
     expect(used).toEqual([
       'coder_agent',
       'coder_ai_task',
+      'coder_app',
       'coder_env',
       'coder_metadata',
       'coder_script',
@@ -126,8 +127,10 @@ describe('the synthesized template against the provider schemas', () => {
       'data.coder_task',
       'data.coder_workspace',
       'data.coder_workspace_owner',
+      'data.coder_workspace_preset',
       'kubernetes_deployment_v1',
       'kubernetes_persistent_volume_claim_v1',
+      'kubernetes_secret_v1',
     ]);
   });
 

@@ -138,10 +138,9 @@ describe('the workspace pod', () => {
     }
   });
 
-  it('passes every builder environment variable to both builder containers', () => {
-    for (const name of BUILDERS) {
-      expect(envOf(container(name)).map((e) => e.name).sort()).toEqual([...BUILDER_ENV].sort());
-    }
+  it('passes every builder environment variable to both builder containers (the clone credential to up only)', () => {
+    expect(envOf(container('devcontainer-agent')).map((e) => e.name).sort()).toEqual([...BUILDER_ENV].sort());
+    expect(envOf(container('devcontainer-builder')).map((e) => e.name).sort()).toEqual([...BUILDER_ENV, 'DEVCONTAINER_CLONE_CREDENTIAL_DIR'].sort());
   });
 
   it('takes the agent token and init script from coder_agent.main and the GitHub token from external auth', () => {
@@ -149,7 +148,8 @@ describe('the workspace pod', () => {
       const c = container(name);
       expect(envValue(c, 'CODER_AGENT_TOKEN')).toBe('${coder_agent.main.token}');
       expect(envValue(c, 'CODER_INIT_SCRIPT')).toBe('${local.agent_init_script}');
-      expect(envValue(c, 'GH_TOKEN')).toBe('${data.coder_external_auth.github.access_token}');
+      // From a Secret, so a claim's new token never changes the pod template (issue 15.2).
+      expect(envOf(c).find((e) => e.name === 'GH_TOKEN')).toEqual({ name: 'GH_TOKEN', value_from: { secret_key_ref: { name: 'coder-${data.coder_workspace.me.id}-github-token', key: 'GH_TOKEN' } } });
       expect(envValue(c, 'CODER_AGENT_URL')).toBe('${local.coder_url}');
     }
   });
@@ -157,6 +157,26 @@ describe('the workspace pod', () => {
   it('issue 12.2: passes the up_timeout_seconds variable (default 3600, a cold build) to the builder as DEVCONTAINER_UP_TIMEOUT_SECONDS', () => {
     for (const name of BUILDERS) expect(envValue(container(name), 'DEVCONTAINER_UP_TIMEOUT_SECONDS')).toBe('${var.up_timeout_seconds}');
     expect(json.variable.up_timeout_seconds).toMatchObject({ type: 'string', default: '3600', nullable: false });
+  });
+
+  it('issue 15.2: keeps the GitHub token in a Secret of the workspace id, created before the Deployment and gone while stopped', () => {
+    expect(json.resource.kubernetes_secret_v1.github_token).toMatchObject({
+      count: '${data.coder_workspace.me.start_count}',
+      type: 'Opaque',
+      metadata: { name: 'coder-${data.coder_workspace.me.id}-github-token', namespace: '${var.namespace}' },
+      data: { GH_TOKEN: '${data.coder_external_auth.github.access_token}' },
+    });
+    expect(json.resource.kubernetes_deployment_v1.main.depends_on).toEqual(['kubernetes_secret_v1.github_token']);
+  });
+
+  it('issue 15.3: gives only the up init container the clone credential, when clone_credential_secret is set', () => {
+    const condition = '${var.clone_credential_secret != "" ? [1] : []}';
+    const up = container('devcontainer-builder');
+    expect(dynamicBlocks(up, 'env')).toContainEqual({ for_each: condition, content: { name: 'DEVCONTAINER_CLONE_CREDENTIAL_DIR', value: '/var/run/devcontainer-builder/clone-credential' } });
+    expect(dynamicBlocks(up, 'volume_mount')).toContainEqual({ for_each: condition, content: { name: 'clone-credential', mount_path: '/var/run/devcontainer-builder/clone-credential', read_only: true } });
+    for (const other of ['dind', 'devcontainer-agent']) expect(JSON.stringify(container(other))).not.toContain('clone');
+    expect(dynamicBlocks(pod, 'volume')).toContainEqual({ for_each: condition, content: { name: 'clone-credential', secret: { secret_name: '${var.clone_credential_secret}', default_mode: '0400' } } });
+    expect(json.variable.clone_credential_secret).toMatchObject({ type: 'string', default: '' });
   });
 
   it('issue 11.5: passes the ssh_known_hosts variable to the builder as DEVCONTAINER_SSH_KNOWN_HOSTS', () => {
@@ -172,19 +192,20 @@ describe('the workspace pod', () => {
 
   it('sets DOCKER_CONFIG, its secret mount and DEVCONTAINER_CACHE_TO only when registry_auth_secret is set', () => {
     const condition = '${var.registry_auth_secret != "" ? [1] : []}';
+    const registry = (blocks: any[]) => blocks.filter((b) => b.for_each === condition);
     for (const name of BUILDERS) {
       const c = container(name);
-      const conditional = envOf(c).filter((e) => e.when !== undefined);
+      const conditional = envOf(c).filter((e) => e.when === condition);
       expect(conditional.map((e) => [e.name, e.when])).toEqual([
         ['DEVCONTAINER_CACHE_TO', condition],
         ['DOCKER_CONFIG', condition],
       ]);
       expect(envValue(c, 'DOCKER_CONFIG')).toBe('/var/run/docker-config');
-      expect(dynamicBlocks(c, 'volume_mount')).toEqual([
+      expect(registry(dynamicBlocks(c, 'volume_mount'))).toEqual([
         { for_each: condition, content: { name: 'docker-config', mount_path: '/var/run/docker-config', read_only: true } },
       ]);
     }
-    expect(dynamicBlocks(pod, 'volume')).toEqual([
+    expect(registry(dynamicBlocks(pod, 'volume'))).toEqual([
       {
         for_each: condition,
         content: { name: 'docker-config', secret: { secret_name: '${var.registry_auth_secret}', items: [{ key: '.dockerconfigjson', path: 'config.json' }] } },
@@ -257,12 +278,13 @@ describe('the Deployment and the volumes', () => {
     expect(json.variable.pvc_access_mode.validation[0].condition).toBe('${contains(["ReadWriteOnce","ReadWriteOncePod","ReadWriteMany"], var.pvc_access_mode)}');
   });
 
-  it("carries Coder's standard labels and the owner email annotation on the Deployment and the claims, not on the pod", () => {
+  it("carries Coder's standard labels and the owner email annotation on the Deployment only; the pod and the claims carry the workspace id", () => {
     const deployment = json.resource.kubernetes_deployment_v1.main;
     const { labels, annotations } = deployment.metadata;
+    // Issue 15.2: a claim changes owner and name; claims and pods must not change with them.
     for (const claim of Object.values(json.resource.kubernetes_persistent_volume_claim_v1) as any[]) {
-      expect(claim.metadata.labels).toEqual(labels);
-      expect(claim.metadata.annotations).toEqual(annotations);
+      expect(claim.metadata.labels).toEqual(deployment.spec.template.metadata.labels);
+      expect(claim.metadata.annotations).toBeUndefined();
     }
     expect(Object.keys(deployment.spec.template.metadata.labels).sort()).toEqual([
       'app.kubernetes.io/instance',
@@ -361,6 +383,7 @@ describe('variables and parameters', () => {
       'cache_repo',
       'claude_code',
       'claude_code_oauth_token',
+      'clone_credential_secret',
       'coder_tasks',
       'dind_image',
       'external_auth_id',
@@ -368,6 +391,10 @@ describe('variables and parameters', () => {
       'gpu_count',
       'gpu_runtime_class_name',
       'namespace',
+      'prebuild_instances',
+      'prebuild_schedule',
+      'prebuild_timezone',
+      'prebuild_ttl_seconds',
       'pvc_access_mode',
       'registry_auth_secret',
       'runtime_class_name',
@@ -378,7 +405,7 @@ describe('variables and parameters', () => {
     // Booleans cannot be malformed and API tokens have no checkable shape; every other string is validated.
     // ssh_known_hosts is checked by the builder, which names the bad line (builder/git/known-hosts.ts).
     const checkable = (Object.entries(variables) as [string, any][]).filter(([name, v]) => v.type === 'string' && !v.sensitive && name !== 'ssh_known_hosts').map(([, v]) => v);
-    expect(checkable).toHaveLength(14);
+    expect(checkable).toHaveLength(17);
     expect(variables.gpu_count.validation).toHaveLength(1);
     for (const v of checkable) expect(v.validation).toHaveLength(1);
     for (const secret of ['anthropic_api_key', 'claude_code_oauth_token']) expect(variables[secret].sensitive).toBe(true);

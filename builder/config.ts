@@ -44,6 +44,8 @@ export interface BuilderConfig {
   readonly sshKnownHosts?: string;
   /** `GH_TOKEN`, else `GITHUB_TOKEN`, a secret. @default - git asks no credentials */
   readonly githubToken?: string;
+  /** `DEVCONTAINER_CLONE_CREDENTIAL_DIR`: a mounted basic-auth Secret, used only without a token (builder/git/clone-credential.ts). @default - none */
+  readonly cloneCredentialDir?: string;
   /** `DOCKER_HOST` (`unix://`, `tcp://` or `ssh://`). @default - the Docker CLI's default socket */
   readonly dockerHost?: string;
   /**
@@ -172,6 +174,8 @@ export function loadConfig(command: BuilderCommand, env: NodeJS.ProcessEnv = pro
 
   const dockerConfig = get('DOCKER_CONFIG');
   const devcontainer = loadDevcontainerSettings(get, problems);
+  const credentialDir = get('DEVCONTAINER_CLONE_CREDENTIAL_DIR');
+  const cloneCredentialDir = credentialDir === undefined ? undefined : absolutePath('DEVCONTAINER_CLONE_CREDENTIAL_DIR', credentialDir, problems);
 
   if (problems.length > 0) throw new ConfigError(problems);
   const secrets = [...new Set([agentToken, ghToken, githubAltToken].filter((s): s is string => s !== undefined))];
@@ -179,7 +183,7 @@ export function loadConfig(command: BuilderCommand, env: NodeJS.ProcessEnv = pro
     command, agentUrl, agentToken, initScript,
     repository: repository as string, branch, cacheFrom, cacheTo,
     workspacesRoot, workspaceFolder, stateDir, rebuild, fallbackImage, sshKnownHosts, githubToken, dockerHost,
-    timeouts, logBudgetBytes, dockerConfig, devcontainer, secrets,
+    timeouts, logBudgetBytes, dockerConfig, devcontainer, secrets, cloneCredentialDir,
   };
 }
 

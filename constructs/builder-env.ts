@@ -59,8 +59,22 @@ export interface BuilderSettings {
   readonly upTimeoutSeconds?: string;
   /** `"true"` to rebuild the dev container on this start (`DEVCONTAINER_REBUILD`); may be a reference. */
   readonly rebuild: string;
-  /** The owner's GitHub token (`GH_TOKEN`); sensitive, only ever an env value. */
-  readonly githubToken: string;
+  /**
+   * The Secret key with the owner's GitHub token (`GH_TOKEN`, through
+   * `secret_key_ref`: a new owner's token never changes the pod template,
+   * see constructs/git-token-secret.ts).
+   */
+  readonly githubTokenSecret: { readonly name: string; readonly key: string };
+  /**
+   * Name of a `kubernetes.io/basic-auth` Secret (`password`, optional
+   * `username`) with a read-only clone credential, for a workspace whose
+   * `GH_TOKEN` is empty (a prebuilt workspace has no owner yet). Mounted
+   * read-only into the `up` init container only, never into the agent
+   * container or the dev container. An empty string (also from a variable
+   * at plan time) means none.
+   * @default - none
+   */
+  readonly cloneCredentialSecretName?: string;
   /**
    * devcontainer.json to use, relative to the checkout (`DEVCONTAINER_CONFIG`); may be a reference.
    * @default - the Dev Containers CLI's lookup
@@ -86,6 +100,9 @@ export interface BuilderEnvInputs extends BuilderSettings {
   readonly agent: Agent;
   readonly sidecar: DindSidecar;
 }
+
+/** Where the clone credential Secret is mounted in the `up` init container (`DEVCONTAINER_CLONE_CREDENTIAL_DIR`). */
+export const CLONE_CREDENTIAL_DIR = '/var/run/devcontainer-builder/clone-credential';
 
 /** The directory `DOCKER_CONFIG` points to when a registry secret is configured. */
 export const DOCKER_CONFIG_DIR = '/var/run/docker-config';
@@ -123,16 +140,23 @@ export function builderEnv(s: BuilderEnvInputs): EnvVar[] {
   if (s.upTimeoutSeconds !== undefined) env.push({ name: 'DEVCONTAINER_UP_TIMEOUT_SECONDS', value: s.upTimeoutSeconds });
   env.push(
     { name: 'DEVCONTAINER_REBUILD', value: s.rebuild },
-    { name: 'GH_TOKEN', value: s.githubToken },
+    { name: 'GH_TOKEN', value: '', secretKeyRef: s.githubTokenSecret },
     { name: 'DOCKER_HOST', value: s.sidecar.dockerHost },
   );
   if (auth.present) env.push({ name: 'DOCKER_CONFIG', value: DOCKER_CONFIG_DIR, when: auth.when });
   return env;
 }
 
+/** The `up` init container's extra env: where the clone credential is, when one is configured. */
+export function cloneCredentialEnv(secretName: string | undefined): EnvVar[] {
+  const c = registryCondition(secretName);
+  return c.present ? [{ name: 'DEVCONTAINER_CLONE_CREDENTIAL_DIR', value: CLONE_CREDENTIAL_DIR, when: c.when }] : [];
+}
+
 /**
- * Whether registry credentials exist: never (undefined or ""), always (a
- * literal name) or when a variable is non-empty at plan time.
+ * Whether an optional Secret (registry credentials, clone credential) is
+ * configured: never (undefined or ""), always (a literal name) or when a
+ * variable is non-empty at plan time.
  */
 export function registryCondition(secretName: string | undefined): { present: boolean; when?: string } {
   if (secretName === undefined || secretName === '') return { present: false };

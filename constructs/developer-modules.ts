@@ -19,6 +19,11 @@ export interface DeveloperModulesProps {
   /** The owner's session token (`data.coder_workspace_owner.me.session_token`): `CODER_SESSION_TOKEN`. */
   readonly sessionToken: string;
   /**
+   * The owner (`data.coder_workspace_owner.me`), for the git identity.
+   * @default - no git identity
+   */
+  readonly owner?: { readonly name: string; readonly fullName: string; readonly email: string };
+  /**
    * Log the `coder` CLI in inside the workspace.
    * @default true
    */
@@ -31,8 +36,14 @@ export interface DeveloperModulesProps {
 }
 
 /**
- * What the registry modules `coder-login` and `git-commit-signing` did,
+ * Owner-specific settings of the dev container, as `coder_env` and
+ * `coder_script` only: the agent fetches them from Coder when it starts and
+ * again when it reinitializes after a prebuilt workspace is claimed (the
+ * pod is never touched; coder/coder cli/agent.go, the reinit loop). What the
+ * registry modules `git-config`, `coder-login` and `git-commit-signing` did,
  * rebuilt so that they work in this pod:
+ *
+ * - `coder_env.git_{author,committer}_{name,email}`: the owner's git identity.
  *
  * - `coder-login` sets `CODER_URL` to the access URL, which the pod may not
  *   reach (coder/registry registry/coder/modules/coder-login/main.tf); here
@@ -42,24 +53,35 @@ export interface DeveloperModulesProps {
  *   or jq (its README: "It requires curl and jq"); here
  *   `coder_script.git_commit_signing` says what is missing and starts anyway.
  *
- * Terraform addresses (API): `coder_env.coder_url`, `coder_env.coder_session_token`,
+ * Terraform addresses (API): `coder_env.git_author_name` (and `_email`,
+ * `git_committer_*`), `coder_env.coder_url`, `coder_env.coder_session_token`,
  * `coder_script.git_commit_signing`.
  */
 export class DeveloperModules extends Construct {
   /** The environment variables of the coder CLI login, when enabled. */
   public readonly login?: { readonly url: Env; readonly token: Env };
+  /** `GIT_AUTHOR_*` and `GIT_COMMITTER_*`, when the owner is given. */
+  public readonly gitIdentity: Env[] = [];
   /** The commit signing script, when enabled. */
   public readonly signing?: Script;
 
   public constructor(scope: Construct, id: string, props: DeveloperModulesProps) {
     super(scope, id);
     const count = props.count as number;
+    const env = (name: string, logicalId: string, value: string) => {
+      const e = new Env(this, logicalId, { agentId: props.agent.id, name, value, count });
+      e.overrideLogicalId(logicalId);
+      return e;
+    };
+    if (props.owner) {
+      // As coder/registry registry/coder/modules/git-config/main.tf sets them
+      // (without its parameters): the full name, else the user name.
+      const name = `\${coalesce(${props.owner.fullName}, ${props.owner.name})}`;
+      for (const role of ['author', 'committer']) {
+        this.gitIdentity.push(env(`GIT_${role.toUpperCase()}_NAME`, `git_${role}_name`, name), env(`GIT_${role.toUpperCase()}_EMAIL`, `git_${role}_email`, props.owner.email));
+      }
+    }
     if (props.coderLogin ?? true) {
-      const env = (name: string, logicalId: string, value: string) => {
-        const e = new Env(this, logicalId, { agentId: props.agent.id, name, value, count });
-        e.overrideLogicalId(logicalId);
-        return e;
-      };
       this.login = { url: env('CODER_URL', 'coder_url', props.coderUrl), token: env('CODER_SESSION_TOKEN', 'coder_session_token', props.sessionToken) };
     }
     if (props.gitCommitSigning ?? true) {

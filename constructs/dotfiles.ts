@@ -1,8 +1,9 @@
 import { Token, type TerraformHclModule } from 'cdktf';
 import { Construct } from 'constructs';
 import type { Agent } from './coder/generated/agent/index.js';
-import { DataCoderParameter } from './coder/generated/data-coder-parameter/index.js';
+import type { DataCoderParameter } from './coder/generated/data-coder-parameter/index.js';
 import { addRegistryModule, type RegistryModuleSpec } from './registry-module.js';
+import type { WorkspaceParameters } from './workspace-parameters.js';
 
 /** The dotfiles module, pinned (1.4.x: inputs `dotfiles_uri`, `dotfiles_branch`, `user`). */
 export const DOTFILES_MODULE = {
@@ -24,6 +25,8 @@ export interface DotfilesProps {
   readonly agent: Agent;
   /** The workspace's `start_count`: the script runs only while the workspace runs. */
   readonly startCount: number;
+  /** The template's parameters: `dotfiles_uri` joins them (and so the default preset). */
+  readonly parameters: WorkspaceParameters;
   /**
    * Default of the `dotfiles_uri` parameter.
    * @default "" (no dotfiles)
@@ -58,7 +61,7 @@ export class Dotfiles extends Construct {
 
   public constructor(scope: Construct, id: string, props: DotfilesProps) {
     super(scope, id);
-    this.uri = new DataCoderParameter(this, 'dotfiles_uri', {
+    this.uri = props.parameters.addParameter({
       name: 'dotfiles_uri',
       displayName: 'Dotfiles URL',
       description:
@@ -70,7 +73,6 @@ export class Dotfiles extends Construct {
       order: props.order ?? 9,
       validation: { regex: DOTFILES_URI_PATTERN, error: 'Enter an https://, ssh://, git@ or git:// URL of your dotfiles repository, or leave it empty.' },
     });
-    this.uri.overrideLogicalId('dotfiles_uri');
     this.module = addRegistryModule(this, 'dotfiles', DOTFILES_MODULE, {
       agentId: props.agent.id,
       // A raw condition: cdktf 0.21's Op.neq drops a "" operand (renders `undefined`).

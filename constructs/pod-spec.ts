@@ -13,8 +13,15 @@ import { Token } from 'cdktf';
 /** An environment variable of a container. */
 export interface EnvVar {
   readonly name: string;
-  /** The value; may contain Terraform references (tokens). */
+  /** The value; may contain Terraform references (tokens). Ignored with {@link secretKeyRef}. */
   readonly value: string;
+  /**
+   * Read the value from a key of a Secret when the container starts
+   * (`value_from.secret_key_ref`): the pod spec holds only the Secret's name,
+   * so a new value reaches the next pod without changing the pod template.
+   * @default - the literal {@link value}
+   */
+  readonly secretKeyRef?: { readonly name: string; readonly key: string };
   /**
    * A Terraform boolean expression (tokens allowed, no surrounding `${}`);
    * the variable exists only when it is true.
@@ -95,7 +102,8 @@ export function withDynamic(
 
 /** Renders env vars into a container body: static `env` blocks plus `dynamic "env"`. */
 export function renderEnv(body: Record<string, unknown>, env: readonly EnvVar[]): Record<string, unknown> {
-  const parts = splitConditional(env, (e) => ({ name: e.name, value: e.value }));
+  const parts = splitConditional(env, (e) =>
+    e.secretKeyRef === undefined ? { name: e.name, value: e.value } : { name: e.name, value_from: { secret_key_ref: { name: e.secretKeyRef.name, key: e.secretKeyRef.key } } });
   return withDynamic({ ...body, env: parts.static }, 'env', parts.dynamic);
 }
 

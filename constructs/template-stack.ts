@@ -1,7 +1,7 @@
 import { Lazy, TerraformHclModule, TerraformLocal, TerraformModule, TerraformStack, Token } from 'cdktf';
 import type { Construct } from 'constructs';
 import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider/index.js';
-import { Agent } from './coder/generated/agent/index.js';
+import type { Agent } from './coder/generated/agent/index.js';
 import { DataCoderExternalAuth } from './coder/generated/data-coder-external-auth/index.js';
 import { DataCoderWorkspaceOwner } from './coder/generated/data-coder-workspace-owner/index.js';
 import { DataCoderWorkspace } from './coder/generated/data-coder-workspace/index.js';
@@ -13,9 +13,13 @@ import { DevcontainerDeployment } from './devcontainer-deployment.js';
 import { DindSidecar } from './dind-sidecar.js';
 import { Dotfiles } from './dotfiles.js';
 import { gpuSettings } from './gpu-settings.js';
+import { GitTokenSecret } from './git-token-secret.js';
 import { IdeExtensions } from './ide-extensions.js';
+import { PrebuildPreset } from './prebuild-preset.js';
 import { StartDirectory } from './start-directory.js';
 import { TemplateVariables } from './template-variables.js';
+import { agentLocals, createAgent, WORKSPACE_FOLDER_ENV } from './workspace-agent.js';
+import { workspaceLabels } from './workspace-labels.js';
 import { WorkspaceParameters } from './workspace-parameters.js';
 import { WorkspacePvc } from './workspace-pvc.js';
 
@@ -51,28 +55,13 @@ export interface TemplateStackProps {
   readonly agentEnv?: Record<string, string>;
 }
 
-/** IDE modules every workspace gets, pinned to exact registry versions. */
+/** IDE modules every workspace gets, pinned to exact registry versions (the newest releases in coder/registry). */
 export const IDE_MODULES: Record<string, AgentModuleSpec> = {
-  'code-server': { source: 'registry.coder.com/coder/code-server/coder', version: '1.4.1' },
-  'vscode-desktop': { source: 'registry.coder.com/coder/vscode-desktop/coder', version: '1.2.0' },
+  'code-server': { source: 'registry.coder.com/coder/code-server/coder', version: '1.5.2' },
+  'vscode-desktop': { source: 'registry.coder.com/coder/vscode-desktop/coder', version: '1.2.1' },
 };
 
-/**
- * Where the builder records the dev container's name, image and build time
- * inside it (builder/steps/record-info.ts), one file each.
- */
-export const DEVCONTAINER_INFO_DIR = '/usr/local/share/devcontainer-builder/info';
-const DEVCONTAINER_INFO: ReadonlyArray<readonly [string, string]> = [
-  ['name', 'Dev Container'],
-  ['image', 'Image'],
-  ['built', 'Built'],
-];
-
-/** Agent environment variable with the checkout folder; interactive shells start there. */
-export const WORKSPACE_FOLDER_ENV = 'DEVCONTAINER_WORKSPACE_FOLDER';
-
-/** Seconds Coder waits for the agent: a cold dev container build takes 5-10 minutes. */
-export const AGENT_CONNECTION_TIMEOUT_SECONDS = 1800;
+export { AGENT_CONNECTION_TIMEOUT_SECONDS, DEVCONTAINER_INFO_DIR, WORKSPACE_FOLDER_ENV } from './workspace-agent.js';
 
 /**
  * The whole Coder template: variables, parameters, the agent, the volumes,
@@ -89,6 +78,8 @@ export class TemplateStack extends TerraformStack {
   public readonly dockerData: WorkspacePvc;
   public readonly sidecar: DindSidecar;
   public readonly deployment: DevcontainerDeployment;
+  /** The default preset and its prebuilt workspace pool. */
+  public readonly preset: PrebuildPreset;
   /** The dev container's workspace folder (`/workspaces/<repository name>`), a Terraform expression. */
   public readonly workspaceFolder: string;
   /** The URL of Coder as the pod reaches it (`agent_url`, else the access URL), a Terraform expression. */
@@ -125,52 +116,12 @@ export class TemplateStack extends TerraformStack {
       CODER_AGENT_DEVCONTAINERS_DISCOVERY_AUTOSTART_ENABLE: 'false',
       ...props.agentEnv,
     };
-    this.agent = named(
-      new Agent(this, 'agent', {
-        // The pod's node selector uses the same variable: the agent binary
-        // the init script downloads matches the node it runs on.
-        arch: v.arch.stringValue,
-        os: 'linux',
-        // No `dir`: deprecated in coder 2.17.0 (a warning on every plan); the
-        // apps name the folder themselves and shells change into it
-        // (StartDirectory).
-        connectionTimeout: AGENT_CONNECTION_TIMEOUT_SECONDS,
-        env: Lazy.anyValue({ produce: () => ({ ...this.agentEnv }) }) as unknown as Record<string, string>,
-        displayApps: { vscode: false, vscodeInsiders: false, webTerminal: true, sshHelper: true, portForwardingHelper: true },
-        metadata: [
-          { key: '0_cpu_usage', displayName: 'CPU Usage', script: 'coder stat cpu', interval: 10, timeout: 1 },
-          { key: '1_ram_usage', displayName: 'RAM Usage', script: 'coder stat mem', interval: 10, timeout: 1 },
-          // The dev container sees only its own checkout of the workspaces volume.
-          { key: '2_workspaces_disk', displayName: '/workspaces Disk', script: `coder stat disk --path ${this.workspaceFolder}`, interval: 60, timeout: 1 },
-          ...DEVCONTAINER_INFO.map(([file, displayName], i) => ({
-            key: `${i + 3}_devcontainer_${file}`,
-            displayName,
-            script: `cat ${DEVCONTAINER_INFO_DIR}/${file} 2>/dev/null || echo unknown`,
-            interval: 300,
-            timeout: 1,
-          })),
-        ],
-      }),
-      'main',
-    );
+    this.agent = createAgent(this, { arch: v.arch.stringValue, workspaceFolder: this.workspaceFolder, env: () => this.agentEnv });
+    // Read at synthesis: a parameter added after construction is carried too.
+    this.preset = new PrebuildPreset(this, 'prebuilds', { parameters: Lazy.anyValue({ produce: () => p.defaults() }) as unknown as Record<string, string> });
 
     const ws = this.workspace;
-    // Object names, selector and pod labels use the workspace id only: owner
-    // and workspace names are up to 32 characters each (too long together
-    // for a 63-character label value), and the owner (name and id) and the
-    // workspace name change when a prebuilt workspace is claimed, which must
-    // leave the pod alone.
-    const podLabels = {
-      'app.kubernetes.io/name': 'coder-workspace',
-      'app.kubernetes.io/instance': `coder-workspace-\${${ws.id}}`,
-      'app.kubernetes.io/part-of': 'coder',
-      'com.coder.resource': 'true',
-      'com.coder.workspace.id': ws.id,
-    };
-    // The names stay on the objects' own metadata for kubectl (a Coder name
-    // is a valid label value), updated in place when they change.
-    const labels = { ...podLabels, 'com.coder.workspace.name': ws.name, 'com.coder.user.id': this.owner.id, 'com.coder.user.username': this.owner.name };
-    const annotations = { 'com.coder.user.email': this.owner.email };
+    const { podLabels, labels, annotations } = workspaceLabels(ws, this.owner);
     const pvc = (name: string, volumeName: string, mountPath: string, size: string) =>
       new WorkspacePvc(this, name, {
         namespace: v.namespace.stringValue,
@@ -180,31 +131,21 @@ export class TemplateStack extends TerraformStack {
         sizeGiB: Token.asNumber(size),
         storageClassName: v.storageClass.stringValue,
         accessModes: [v.pvcAccessMode.stringValue],
-        labels,
-        annotations,
+        // Claim-invariant: the owner's names live on the Deployment only.
+        labels: podLabels,
       });
     this.workspaces = pvc('workspaces', 'workspaces', '/workspaces', p.workspacesVolumeSize.value);
     this.dockerData = pvc('docker_data', 'docker-data', '/var/lib/docker', p.dockerVolumeSize.value);
 
-    // The URL of Coder from inside the pod.
-    const coderUrl = new TerraformLocal(this, 'coder_url', `\${${v.agentUrl.stringValue} != "" ? ${v.agentUrl.stringValue} : ${ws.accessUrl}}`);
-    coderUrl.overrideLogicalId('coder_url');
-    this.coderUrl = coderUrl.asString;
-    // The coder provider bakes `<scheme>://<host>/` of the access URL into
-    // init_script at plan time (terraform-provider-coder provider/agent.go:
-    // config.URL.Parse("/")), and Coder's bootstrap_linux.sh downloads
-    // `${ACCESS_URL}bin/coder-linux-<arch>` and exports CODER_AGENT_URL from
-    // it: setting CODER_AGENT_URL around the script changes nothing. With
-    // agent_url, every occurrence is rewritten to it instead.
-    const agentInit = this.agent.initScript;
-    const accessBase = `format("%s/", regex("^[^:/]+://[^/]+", ${ws.accessUrl}))`;
-    const agentBase = `format("%s/", trimsuffix(${v.agentUrl.stringValue}, "/"))`;
-    const initScript = new TerraformLocal(
-      this,
-      'agent_init_script',
-      `\${${v.agentUrl.stringValue} == "" ? ${agentInit} : replace(${agentInit}, ${accessBase}, ${agentBase})}`,
-    );
-    initScript.overrideLogicalId('agent_init_script');
+    const locals = agentLocals(this, this.agent, v.agentUrl.stringValue, ws.accessUrl);
+    this.coderUrl = locals.coderUrl;
+    const githubToken = new GitTokenSecret(this, 'github_token', {
+      namespace: v.namespace.stringValue,
+      secretName: `coder-\${${ws.id}}-github-token`,
+      token: github.accessToken,
+      count: ws.startCount,
+      labels: podLabels,
+    });
 
     const gpu = gpuSettings(this, v);
     this.sidecar = new DindSidecar(this, 'dind', {
@@ -234,7 +175,7 @@ export class TemplateStack extends TerraformStack {
       nodeSelector: { 'kubernetes.io/arch': v.arch.stringValue },
       runtimeClassName: gpu.runtimeClassName,
       agentUrl: this.coderUrl,
-      initScript: initScript.asString,
+      initScript: locals.initScript,
       repository: p.repository.value,
       branch: p.gitBranch.value,
       cacheFrom: v.cacheRepo.stringValue,
@@ -242,7 +183,8 @@ export class TemplateStack extends TerraformStack {
       registryAuthSecretName: v.registryAuthSecret.stringValue,
       rebuild: p.rebuild.value,
       fallbackImage: `\${${v.fallbackImage.stringValue} == "none" ? "" : (${v.fallbackImage.stringValue} != "" ? ${v.fallbackImage.stringValue} : ${v.builderImage.stringValue})}`,
-      githubToken: github.accessToken,
+      githubTokenSecret: githubToken.keyRef,
+      cloneCredentialSecretName: v.cloneCredentialSecret.stringValue,
       sshKnownHosts: v.sshKnownHosts.stringValue,
       devcontainerConfig: p.devcontainerConfig.value,
       capacity: { cpus: p.cpu.value, memoryGiB: p.memory.value, storageGiB: p.dockerVolumeSize.value },
@@ -253,6 +195,8 @@ export class TemplateStack extends TerraformStack {
         { key: 'docker volume', value: `${p.dockerVolumeSize.value} GiB` },
       ],
     });
+    // The pod reads the token from the Secret: create it first.
+    this.deployment.deployment.addOverride('depends_on', [`kubernetes_secret_v1.${githubToken.secret.friendlyUniqueId}`]);
 
     // Extensions from devcontainer.json reach code-server and VS Code Desktop
     // through the list the builder records inside the dev container.
@@ -262,8 +206,9 @@ export class TemplateStack extends TerraformStack {
       count: ws.startCount,
       coderUrl: this.coderUrl,
       sessionToken: this.owner.sessionToken,
+      owner: { name: this.owner.name, fullName: this.owner.fullName, email: this.owner.email },
     });
-    new Dotfiles(this, 'dotfiles', { agent: this.agent, startCount: ws.startCount });
+    new Dotfiles(this, 'dotfiles', { agent: this.agent, startCount: ws.startCount, parameters: p });
     new StartDirectory(this, 'start_directory', { agent: this.agent, count: ws.startCount, folderVariable: WORKSPACE_FOLDER_ENV });
     new ClaudeCodeAgent(this, 'ai_agent', { agent: this.agent, startCount: ws.startCount, workspaceFolder: this.workspaceFolder });
     const ideVariables: Record<string, Record<string, unknown>> = { 'code-server': { ...ide.codeServerModuleVariables } };

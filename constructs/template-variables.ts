@@ -64,6 +64,8 @@ export class TemplateVariables extends Construct {
   public readonly gpuRuntimeClassName: TerraformVariable;
   /** `up_timeout_seconds`: one deadline for the builder's whole `up` (`DEVCONTAINER_UP_TIMEOUT_SECONDS`). */
   public readonly upTimeoutSeconds: TerraformVariable;
+  /** `clone_credential_secret`: a read-only clone credential for workspaces without a GitHub token (prebuilds). */
+  public readonly cloneCredentialSecret: TerraformVariable;
 
   public constructor(scope: Construct, id: string, props: TemplateVariablesProps) {
     super(scope, id);
@@ -167,6 +169,12 @@ export class TemplateVariables extends Construct {
       description: 'Seconds the builder may take for the whole start (wait for Docker, clone, build, lifecycle commands) before it keeps the existing dev container or starts the recovery container; sized for a cold build.',
       default: '3600',
       validation: { condition: matches('^[1-9][0-9]{0,4}$'), errorMessage: 'up_timeout_seconds must be a whole number of seconds from 1 to 99999.' },
+    });
+    this.cloneCredentialSecret = this.variable('clone_credential_secret', {
+      description:
+        'Optional kubernetes.io/basic-auth Secret in the namespace (key password: a read-only token; optional username) the builder clones an https repository with when the workspace has no GitHub token, as a prebuilt workspace before it is claimed. Mounted read-only into the clone step only. Empty: none.',
+      default: '',
+      validation: { condition: emptyOr(DNS_SUBDOMAIN), errorMessage: 'clone_credential_secret must be empty or a Secret name.' },
     });
   }
 

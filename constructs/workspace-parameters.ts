@@ -37,6 +37,7 @@ export class WorkspaceParameters extends Construct {
   public readonly rebuild: DataCoderParameter;
   /** `devcontainer_config`: devcontainer.json relative to the repository root; empty = the CLI's lookup. */
   public readonly devcontainerConfig: DataCoderParameter;
+  private readonly configs: DataCoderParameterConfig[] = [];
 
   public constructor(scope: Construct, id: string, props: WorkspaceParametersProps = {}) {
     super(scope, id);
@@ -133,7 +134,34 @@ export class WorkspaceParameters extends Construct {
     });
   }
 
+  /**
+   * Every parameter's name and default, in order: the values of the default
+   * preset (constructs/prebuild-preset.ts). A parameter added with
+   * {@link parameter} is included automatically.
+   */
+  public defaults(): Record<string, string> {
+    return Object.fromEntries(this.configs.map((c) => {
+      if (c.default === undefined) throw new Error(`WorkspaceParameters: parameter "${c.name}" has no default; every parameter needs one (the default preset and prebuilt workspaces use it).`);
+      return [c.name, c.default];
+    }));
+  }
+
+  /**
+   * Adds a parameter (`data.coder_parameter.<name>`). It needs a default and
+   * a description, and joins the default preset.
+   */
+  public addParameter(config: DataCoderParameterConfig): DataCoderParameter {
+    return this.parameter(config);
+  }
+
+  /** The names of every parameter, in order. */
+  public get names(): readonly string[] {
+    return this.configs.map((c) => c.name);
+  }
+
   private parameter(config: DataCoderParameterConfig): DataCoderParameter {
+    if (!config.description) throw new Error(`WorkspaceParameters: parameter "${config.name}" needs a description (Coder Agents and the create form show it).`);
+    this.configs.push(config);
     const parameter = new DataCoderParameter(this, config.name, config);
     parameter.overrideLogicalId(config.name);
     return parameter;

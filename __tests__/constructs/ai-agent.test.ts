@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ClaudeCodeAgent, CLAUDE_CODE_MODULE, type ClaudeCodeAgentProps } from '../../constructs/ai-agent.js';
+import { ClaudeCodeAgent, CLAUDE_CODE_MODULE, CLAUDE_CODE_TASKS_MODULE, type ClaudeCodeAgentProps } from '../../constructs/ai-agent.js';
 import { Agent } from '../../constructs/coder/generated/agent/index.js';
 import { DataCoderWorkspace } from '../../constructs/coder/generated/data-coder-workspace/index.js';
 import { checkTerraformJson, loadSchemas, providerSchemaDir } from '../support/terraform-schema.js';
@@ -18,21 +18,28 @@ function build(props: Partial<ClaudeCodeAgentProps> = {}) {
 }
 
 describe('ClaudeCodeAgent', () => {
-  it('adds the pinned claude-code module on coder_agent.main, working in the workspace folder', () => {
+  it('issue 15.6: adds claude-code at its current major (5.x) on coder_agent.main, with inputs of its main.tf', () => {
     const module = build().module['claude-code'];
-    expect(CLAUDE_CODE_MODULE.version).toMatch(/^\d+\.\d+\.\d+$/);
-    expect(module).toMatchObject({
+    expect(CLAUDE_CODE_MODULE.version).toMatch(/^5\.\d+\.\d+$/);
+    expect(module).toEqual({
       source: 'registry.coder.com/coder/claude-code/coder',
       version: CLAUDE_CODE_MODULE.version,
       agent_id: '${coder_agent.main.id}',
+      count: '${((var.claude_code || var.coder_tasks) && !local.claude_code_in_task) ? data.coder_workspace.me.start_count : 0}',
       workdir: '/workspaces/setup',
-      claude_api_key: '${var.anthropic_api_key}',
+      anthropic_api_key: '${var.anthropic_api_key}',
       claude_code_oauth_token: '${var.claude_code_oauth_token}',
     });
   });
 
-  it('runs the module only when claude_code (or coder_tasks) is on and the workspace runs', () => {
-    expect(build().module['claude-code'].count).toBe('${(var.claude_code || var.coder_tasks) ? data.coder_workspace.me.start_count : 0}');
+  it('issue 15.6: v5 installs the CLI only, so a Claude Code app starts it in the checkout, with the module', () => {
+    const json = build();
+    expect(json.resource.coder_app.claude).toMatchObject({
+      agent_id: '${coder_agent.main.id}',
+      slug: 'claude',
+      count: json.module['claude-code'].count,
+      command: '#!/bin/sh\nexport PATH="$HOME/.local/bin:$PATH"\ncd "/workspaces/setup" && exec claude\n',
+    });
   });
 
   it('declares the switches as bool template variables, off by default, credentials sensitive', () => {
@@ -48,19 +55,25 @@ describe('ClaudeCodeAgent', () => {
     expect(build({ enabledByDefault: true }).variable.claude_code.default).toBe(true);
   });
 
-  it('wires Coder Tasks as the 2.28+ format: data coder_task feeds the prompt, coder_ai_task points at the module app', () => {
+  it('issue 15.6: wires Coder Tasks only behind coder_tasks: data.coder_task, the 4.x module with AgentAPI, coder_ai_task following enabled', () => {
     const json = build();
-    expect(json.data.coder_task).toEqual({ me: {} });
-    expect(json.module['claude-code']).toMatchObject({
-      ai_prompt: '${data.coder_task.me.prompt}',
-      report_tasks: '${var.coder_tasks}',
-      cli_app: '${!var.coder_tasks}',
+    expect(json.data.coder_task.me.count).toBe('${var.coder_tasks ? 1 : 0}');
+    expect(json.locals.claude_code_in_task).toBe('${var.coder_tasks && try(data.coder_task.me[0].enabled, false)}');
+    expect(CLAUDE_CODE_TASKS_MODULE.version).toMatch(/^4\.\d+\.\d+$/);
+    expect(json.module['claude-code-tasks']).toMatchObject({
+      source: 'registry.coder.com/coder/claude-code/coder',
+      version: CLAUDE_CODE_TASKS_MODULE.version,
+      count: '${local.claude_code_in_task ? data.coder_workspace.me.start_count : 0}',
+      workdir: '/workspaces/setup',
+      ai_prompt: '${try(data.coder_task.me[0].prompt, "")}',
+      report_tasks: true,
+      cli_app: false,
+      claude_api_key: '${var.anthropic_api_key}',
+      claude_code_oauth_token: '${var.claude_code_oauth_token}',
     });
-    expect(json.resource.coder_ai_task).toEqual({
-      task: {
-        count: '${var.coder_tasks ? data.coder_workspace.me.start_count : 0}',
-        app_id: '${one(module.claude-code[*].task_app_id)}',
-      },
+    expect(json.resource.coder_ai_task.task).toMatchObject({
+      count: '${local.claude_code_in_task ? data.coder_workspace.me.start_count : 0}',
+      app_id: '${one(module.claude-code-tasks[*].task_app_id)}',
     });
   });
 

@@ -20,7 +20,7 @@ function build(overrides: Partial<DevcontainerDeploymentProps> = {}) {
     branch: 'main',
     cacheFrom: 'ghcr.io/o/cache',
     rebuild: 'false',
-    githubToken: 'gh-token-ref',
+    githubTokenSecret: { name: 'gh-secret', key: 'GH_TOKEN' },
     ...overrides,
   };
   const deployment = new DevcontainerDeployment(parts.stack, 'main', props);
@@ -61,7 +61,7 @@ describe('DevcontainerDeployment', () => {
         { name: 'DEVCONTAINER_CACHE_FROM', value: 'ghcr.io/o/cache' },
         { name: 'DEVCONTAINER_WORKSPACE_FOLDER', value: '/workspaces/custom' },
         { name: 'DEVCONTAINER_REBUILD', value: 'false' },
-        { name: 'GH_TOKEN', value: 'gh-token-ref' },
+        { name: 'GH_TOKEN', value_from: { secret_key_ref: { name: 'gh-secret', key: 'GH_TOKEN' } } },
         { name: 'DOCKER_HOST', value: 'unix:///var/run/dind/docker.sock' },
       ]);
       expect(c.volume_mount).toEqual([
@@ -70,6 +70,16 @@ describe('DevcontainerDeployment', () => {
       ]);
       expect(c.dynamic).toBeUndefined();
     }
+  });
+
+  it('issue 15.3: mounts a literal clone credential Secret read-only into the up init container only', () => {
+    const pod = podOf(build({ cloneCredentialSecretName: 'repo-reader' }).stack);
+    const [up, agent] = [pod.init_container[1], pod.container[0]];
+    expect(up.env).toContainEqual({ name: 'DEVCONTAINER_CLONE_CREDENTIAL_DIR', value: '/var/run/devcontainer-builder/clone-credential' });
+    expect(up.volume_mount).toContainEqual({ name: 'clone-credential', mount_path: '/var/run/devcontainer-builder/clone-credential', read_only: true });
+    expect(JSON.stringify(agent)).not.toContain('clone-credential');
+    expect(JSON.stringify(pod.init_container[0])).not.toContain('clone-credential');
+    expect(pod.volume).toContainEqual({ name: 'clone-credential', secret: { secret_name: 'repo-reader', default_mode: '0400' } });
   });
 
   it('sets DEVCONTAINER_WORKSPACE_FOLDER only when given', () => {

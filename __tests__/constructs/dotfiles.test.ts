@@ -1,13 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { Agent } from '../../constructs/coder/generated/agent/index.js';
 import { DOTFILES_MODULE, DOTFILES_URI_PATTERN, Dotfiles } from '../../constructs/dotfiles.js';
+import { WorkspaceParameters } from '../../constructs/workspace-parameters.js';
 import { synth, testStack } from './helpers.js';
 
 function template(props: { defaultUri?: string } = {}) {
   const stack = testStack();
   const agent = new Agent(stack, 'agent', { arch: 'amd64', os: 'linux' });
   agent.overrideLogicalId('main');
-  new Dotfiles(stack, 'dotfiles', { agent, startCount: 1, ...props });
+  const parameters = new WorkspaceParameters(stack, 'parameters');
+  new Dotfiles(stack, 'dotfiles', { agent, startCount: 1, parameters, ...props });
+  // The parameter joins the template's parameters, so the default preset carries it.
+  expect(parameters.names).toContain('dotfiles_uri');
   return synth(stack);
 }
 

@@ -21,6 +21,7 @@ describe('TemplateStack', () => {
     const modules = synth(s).module;
     expect(Object.keys(modules).sort()).toEqual([
       'claude-code',
+      'claude-code-tasks',
       'code-server',
       'dotfiles',
       'extensions',
@@ -68,5 +69,15 @@ describe('TemplateStack', () => {
     s.deployment.addEnv({ name: 'DEVCONTAINER_DOCKER_WAIT_SECONDS', value: '300' });
     const agent = synth(s).resource.kubernetes_deployment_v1.main.spec.template.spec.container[0];
     expect(agent.env).toContainEqual({ name: 'DEVCONTAINER_DOCKER_WAIT_SECONDS', value: '300' });
+  });
+
+  it('issue 15.1: a parameter added later joins the default preset with its default; one without a default is refused', () => {
+    const s = stack();
+    s.parameters.addParameter({ name: 'extra', description: 'An extra setting.', type: 'string', default: 'x', mutable: true });
+    expect(synth(s).data.coder_workspace_preset.default.parameters).toMatchObject({ extra: 'x', cpu: '2', repository: expect.any(String) });
+    const t = stack();
+    t.parameters.addParameter({ name: 'nodefault', description: 'No default.', type: 'string' });
+    expect(() => synth(t)).toThrow(/parameter "nodefault" has no default; every parameter needs one/);
+    expect(() => stack().parameters.addParameter({ name: 'nodesc', type: 'string', default: '' })).toThrow(/needs a description/);
   });
 });

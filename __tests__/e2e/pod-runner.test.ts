@@ -7,6 +7,7 @@ import { prepareDebianBase, testImages } from '../support/images.js';
 import { longestNameValues } from '../support/longest-names.js';
 import { PodFailure, PodRunner, PodSpecError, createTestNetwork, resolvePod, sweepLeftovers, validateObjects } from '../support/pod-runner.js';
 import { synthTemplate } from '../support/synth.js';
+import { templateSecrets } from './workspace-pod.js';
 
 const values = { 'coder_agent.main.token': 'tok-123', 'data.coder_parameter.repo.value': 'http://git/repo.git' };
 const secrets = { 'gh/token': 'line one\nline two' };
@@ -167,21 +168,29 @@ describe('the synthesized template, as the scenarios resolve it', () => {
     'data.coder_parameter.repository.value': 'http://10.213.0.1:2/app.git',
     'data.coder_parameter.git_branch.value': '',
     'data.coder_parameter.rebuild.value': 'false',
+    'data.coder_parameter.devcontainer_config.value': '',
+    'data.coder_parameter.cpu.value': '2',
+    'data.coder_parameter.memory.value': '4',
+    'data.coder_parameter.docker_volume_size.value': '30',
     'data.coder_external_auth.github.access_token': 'gh',
     'var.cache_repo': '',
     'var.ssh_known_hosts': '',
     'var.up_timeout_seconds': '3600',
     'var.registry_auth_secret != "" ? [1] : []': '[]',
+    'var.clone_credential_secret': '',
+    'var.clone_credential_secret != "" ? [1] : []': '[]',
     'var.builder_image': 'builder',
     'var.fallback_image == "none" ? "" : (var.fallback_image != "" ? var.fallback_image : var.builder_image)': 'recovery',
     'var.dind_image': 'dind',
     'var.runtime_class_name == ""': 'true',
     'var.runtime_class_name != "" ? var.runtime_class_name : null': '',
+    'local.runtime_class_name != "" ? local.runtime_class_name : null': '',
+    'var.gpu_count >= 1 ? "all" : "none"': 'none',
   };
 
   it('is a native DinD sidecar with a probe, the builder init container, then the agent, sharing /workspaces and the socket', async () => {
     const { json } = await synthTemplate();
-    const pod = resolvePod(json, { images: (ref) => ref, values: scenarioValues });
+    const pod = resolvePod(json, { images: (ref) => ref, values: scenarioValues, secrets: templateSecrets(json, scenarioValues) });
     expect(pod.containers.map((c) => `${c.kind}:${c.name}:${c.image}`)).toEqual([
       'sidecar:dind:dind',
       'init:devcontainer-builder:builder',

@@ -9,10 +9,11 @@ import { startFakeCoder, type FakeCoder, type FakeCoderOptions } from '../suppor
 import { startGitServer, type FixtureRepo, type GitServer } from '../support/git-server.js';
 import { loadImageInto, prepareImages, testImages } from '../support/images.js';
 import { expect } from 'vitest';
-import { PodFailure, PodRunner, createTestNetwork, docker, sweepLeftovers, type DockerResult, type PodRunnerOptions } from '../support/pod-runner.js';
+import { PodFailure, PodRunner, createTestNetwork, docker, interpolate, sweepLeftovers, type DockerResult, type PodRunnerOptions } from '../support/pod-runner.js';
 import { synthTemplate } from '../support/synth.js';
 import { renderInitScript } from '../support/coder-init-script.js';
 import { longestNameValues } from '../support/longest-names.js';
+import { parameterDefaults } from '../support/prebuild-identities.js';
 import { evaluateLocal } from '../support/terraform-eval.js';
 
 /** Coder log source of the builder (docs/architecture.md, "Coder log source"). */
@@ -154,6 +155,8 @@ export function templateValues(env: E2eEnv, options: WorkspaceOptions, urls: Cod
     'var.agent_url': urls.agentUrl ?? '',
   };
   return {
+    // Every parameter at its default (the default preset), then the test's choices.
+    ...parameterDefaults(env.template),
     ...longestNameValues(),
     'var.namespace': 'coder-workspace',
     'var.arch': arch,
@@ -171,6 +174,9 @@ export function templateValues(env: E2eEnv, options: WorkspaceOptions, urls: Cod
     // The template's default: one deadline for the builder's whole `up`.
     'var.up_timeout_seconds': '3600',
     'var.registry_auth_secret != "" ? [1] : []': '[]',
+    // No clone credential unless a test gives one (issue 15.3).
+    'var.clone_credential_secret': '',
+    'var.clone_credential_secret != "" ? [1] : []': '[]',
     'var.builder_image': TEMPLATE_BUILDER_IMAGE,
     // The template's choice between "none", a given image and the builder image.
     'var.fallback_image == "none" ? "" : (var.fallback_image != "" ? var.fallback_image : var.builder_image)': options.fallbackImage ?? '',
@@ -178,6 +184,9 @@ export function templateValues(env: E2eEnv, options: WorkspaceOptions, urls: Cod
     // No runtime class: DinD runs privileged, as the template does then.
     'var.runtime_class_name == ""': 'true',
     'var.runtime_class_name != "" ? var.runtime_class_name : null': '',
+    'local.runtime_class_name != "" ? local.runtime_class_name : null': '',
+    // No GPU here (issue 14.2): the builder passes --gpu-availability none.
+    'var.gpu_count >= 1 ? "all" : "none"': 'none',
   };
 }
 
@@ -190,8 +199,28 @@ async function loadDevBases(pod: PodRunner, withDevBase: boolean, withDindBase: 
   if (withDindBase && !(await has(DEV_DIND_IMAGE))) await loadImageInto({ container }, testImages.dind, { as: DEV_DIND_IMAGE });
 }
 
+/**
+ * The Secrets the template itself creates (`kubernetes_secret_v1`, e.g. the
+ * GitHub token), as Terraform would create them from the test's values:
+ * `<name>/<key>` → value, for the pod runner's `secret_key_ref`.
+ */
+export function templateSecrets(template: unknown, values: Readonly<Record<string, string>>): Record<string, string> {
+  const secrets = ((template as { resource?: Record<string, Record<string, unknown>> }).resource?.['kubernetes_secret_v1'] ?? {}) as Record<string, { metadata: { name: string }; data?: Record<string, string> }>;
+  const out: Record<string, string> = {};
+  for (const [id, body] of Object.entries(secrets)) {
+    const name = interpolate(body.metadata.name, values, `kubernetes_secret_v1.${id}.metadata.name`);
+    for (const [key, value] of Object.entries(body.data ?? {})) out[`${name}/${key}`] = interpolate(value, values, `kubernetes_secret_v1.${id}.data.${key}`);
+  }
+  return out;
+}
+
 /** A workspace pod built from the synthesized template for one fixture repository. */
 export function workspacePod(env: E2eEnv, options: WorkspaceOptions, urls: CoderUrls = {}): PodRunner {
+  const values = {
+    ...templateValues(env, options, urls),
+    ...(options.builderImage ? { 'var.builder_image': options.builderImage.ref } : {}),
+    ...options.values,
+  };
   const pod = new PodRunner(env.template, {
     name: `cdk-e2e-${options.name}-${process.pid}`,
     network: env.network.name,
@@ -201,14 +230,10 @@ export function workspacePod(env: E2eEnv, options: WorkspaceOptions, urls: Coder
       [TEMPLATE_DIND_IMAGE]: testImages.dind,
       ...(options.builderImage ? { [options.builderImage.ref]: options.builderImage.image } : {}),
     },
-    values: {
-      ...templateValues(env, options, urls),
-      ...(options.builderImage ? { 'var.builder_image': options.builderImage.ref } : {}),
-      ...options.values,
-    },
+    values,
     hostname: options.hostname,
     extraEnv: options.extraEnv,
-    secrets: options.secrets,
+    secrets: { ...templateSecrets(env.template, values), ...options.secrets },
     afterInitContainer: async (container, runner) => {
       if (container !== 'dind') return;
       await loadDevBases(runner, options.withDevBase ?? true, options.withDindBase ?? false);

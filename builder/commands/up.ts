@@ -46,7 +46,7 @@ export async function upCommand(ctx: CommandContext): Promise<UpOutcome> {
 
   const checkedOut = await inStep('checkout', () => log.time('Checkout', () => checkout({
     log, repository: config.repository, branch: config.branch, folder: config.workspaceFolder,
-    githubToken: config.githubToken, timeoutMs: deadline.budget(config.timeouts.cloneMs), signal,
+    githubToken: config.githubToken, cloneCredentialDir: config.cloneCredentialDir, timeoutMs: deadline.budget(config.timeouts.cloneMs), signal,
     ssh: { agentUrl: config.agentUrl, agentToken: config.agentToken, knownHosts: config.sshKnownHosts },
   })));
   timings.checkout = checkedOut.ms;

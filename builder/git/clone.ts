@@ -25,6 +25,8 @@ export interface CloneOptions {
   /** Pauses before the 2nd, 3rd, … attempt after a network failure; its length bounds the retries. */
   readonly retryDelaysMs: readonly number[];
   readonly hasToken: boolean;
+  /** The token is the template's clone credential. @default false */
+  readonly cloneCredential?: boolean;
   readonly secrets: readonly string[];
   readonly signal?: AbortSignal;
 }
@@ -40,7 +42,7 @@ export async function cloneRepository(options: CloneOptions): Promise<void> {
   const { log, git, folder } = options;
   const failureContext: GitFailureContext = {
     action: 'clone', repository: options.repository, branch: options.branch,
-    hasToken: options.hasToken, timeoutMs: options.timeoutMs, secrets: options.secrets,
+    hasToken: options.hasToken, cloneCredential: options.cloneCredential, timeoutMs: options.timeoutMs, secrets: options.secrets,
   };
   const what = `${redactUrl(options.repository)} (${options.branch === undefined ? 'default branch' : `branch ${options.branch}`})`;
 

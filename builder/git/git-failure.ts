@@ -21,6 +21,8 @@ export interface GitFailureContext {
   readonly repository: string;
   readonly branch?: string;
   readonly hasToken: boolean;
+  /** The token came from the template's clone credential, not GH_TOKEN (a prebuilt workspace). @default false */
+  readonly cloneCredential?: boolean;
   readonly timeoutMs: number;
   /** Values to cut out of output lines. */
   readonly secrets: readonly string[];
@@ -43,6 +45,9 @@ export function describeGitFailure(error: ProcessError, ctx: GitFailureContext):
     return make('branch-not-found', `Branch "${ctx.branch ?? ''}" does not exist on ${repo}. Push the branch, or change the branch parameter (DEVCONTAINER_BRANCH) to an existing one; leave it empty for the default branch.`);
   }
   if (/Authentication failed|HTTP (?:code )?40[13]|returned error: 40[13]|Invalid username or password|Write access to repository not granted/i.test(text)) {
+    if (ctx.hasToken && ctx.cloneCredential) {
+      return make('auth', `The remote rejected the template's clone credential (Secret clone_credential_secret, used because GH_TOKEN is empty) for ${repo}: its token is wrong, expired, or cannot read this repository. Replace the Secret's password with a read-only token for it.`);
+    }
     return ctx.hasToken
       ? make('auth', `The remote rejected the GitHub token (GH_TOKEN) for ${repo}: it is wrong, expired, or lacks access to this repository. Check the GitHub external auth in Coder (re-authenticate it under Account → External authentication) and that it may read the repository.`)
       : make('no-credentials', `${repo} requires authentication but no GitHub token (GH_TOKEN) is set. Connect GitHub external auth in the template so it passes a token, or use a public repository.`);

@@ -11,6 +11,8 @@ export interface GitRunnerOptions {
   readonly repository: string;
   /** Sent as the password of HTTP Basic auth, through the environment only. @default - no credentials */
   readonly githubToken?: string;
+  /** The user name sent with it. @default {@link TOKEN_USERNAME} */
+  readonly tokenUsername?: string;
   /** The checkout folder: trusted as `safe.directory`, and git never searches above it for a repository. */
   readonly folder: string;
   /** `folder` with symbolic links resolved: git checks ownership against the real path. @default - same as folder */
@@ -32,12 +34,15 @@ export type Git = (args: readonly string[], options?: Omit<RunOptions, 'env' | '
 /** The environment variable the credential helper reads the token from. */
 export const TOKEN_ENV = 'DEVCONTAINER_BUILDER_GIT_TOKEN';
 
+/** The environment variable the credential helper reads the user name from. */
+export const TOKEN_USER_ENV = 'DEVCONTAINER_BUILDER_GIT_USER';
+
 /** User name sent with the token; GitHub accepts a token with any user name, this one is what GitHub documents for tokens. */
 export const TOKEN_USERNAME = 'x-access-token';
 
 // A credential helper run by git's shell: it prints the token from the
 // environment, so neither argv, nor the helper text, nor .git/config holds it.
-const CREDENTIAL_HELPER = `!f() { test "$1" = get || exit 0; echo username=${TOKEN_USERNAME}; echo "password=$${TOKEN_ENV}"; }; f`;
+const CREDENTIAL_HELPER = `!f() { test "$1" = get || exit 0; echo "username=$${TOKEN_USER_ENV}"; echo "password=$${TOKEN_ENV}"; }; f`;
 
 /**
  * The environment for git: no prompts, English messages (errors are
@@ -84,6 +89,7 @@ export function gitEnvironment(options: Omit<GitRunnerOptions, 'log' | 'signal'>
     // Coder it is the user's own ssh, trusting a new host on first use.
     GIT_SSH_COMMAND: options.sshCommand ?? process.env.GIT_SSH_COMMAND ?? sshCommand({}),
     [TOKEN_ENV]: options.githubToken,
+    [TOKEN_USER_ENV]: options.githubToken === undefined ? undefined : options.tokenUsername ?? TOKEN_USERNAME,
     GIT_CONFIG_COUNT: String(config.length),
   };
   config.forEach(([key, value], i) => {

@@ -19,6 +19,8 @@ export interface ReuseOptions {
   readonly deadline: number;
   readonly timeoutMs: number;
   readonly hasToken: boolean;
+  /** The token is the template's clone credential. @default false */
+  readonly cloneCredential?: boolean;
   readonly secrets: readonly string[];
   /** Aborted when the builder shuts down: then a failed git call is a cancel, not a reason to keep going. */
   readonly signal?: AbortSignal;
@@ -65,7 +67,7 @@ export async function reuseCheckout(o: ReuseOptions): Promise<ReuseResult> {
   }
 
   const failureContext = (action: string, branch?: string): GitFailureContext => ({
-    action, repository: o.repository, branch, hasToken: o.hasToken, timeoutMs: o.timeoutMs, secrets: o.secrets,
+    action, repository: o.repository, branch, hasToken: o.hasToken, cloneCredential: o.cloneCredential, timeoutMs: o.timeoutMs, secrets: o.secrets,
   });
   const describe = (error: ProcessError, action: string, branch?: string): GitFailure => {
     if (o.signal?.aborted) throw new CheckoutError('Checkout was cancelled: the builder is shutting down.', { cause: error });

@@ -5,7 +5,8 @@ import { formatDuration, type Logger } from '../log/logger.js';
 import { ProcessError } from '../process.js';
 import { cloneRepository } from '../git/clone.js';
 import { inspectFolder, removePartialClones } from '../git/folder-state.js';
-import { createGit } from '../git/git-runner.js';
+import { readCloneCredential, type GitCredential } from '../git/clone-credential.js';
+import { createGit, TOKEN_USERNAME } from '../git/git-runner.js';
 import { adoptStaged, stagedFolders, stageForKeeping, unstage } from '../git/kept-folder.js';
 import { restoreOwnership } from '../git/ownership.js';
 import { parseRepoUrl, redactUrl } from '../git/repo-url.js';
@@ -24,6 +25,12 @@ export interface CheckoutContext {
   readonly folder: string;
   /** Offered to the repository's https origin through a credential helper reading the environment. @default - no credentials */
   readonly githubToken?: string;
+  /**
+   * The mounted clone credential Secret (`DEVCONTAINER_CLONE_CREDENTIAL_DIR`),
+   * used for an https repository only when there is no `githubToken`.
+   * @default - none
+   */
+  readonly cloneCredentialDir?: string;
   /** Bound for the whole step, retries included. */
   readonly timeoutMs: number;
   readonly signal?: AbortSignal;
@@ -92,22 +99,31 @@ export async function checkout(ctx: CheckoutContext): Promise<CheckoutResult> {
       })
     : undefined;
   try {
-    return await checkoutWith(ctx, start, ssh);
+    return await checkoutWith(ctx, start, ssh, await credentialFor(ctx, parsed.transport));
   } finally {
     await ssh?.remove();
   }
 }
 
-async function checkoutWith(ctx: CheckoutContext, start: number, ssh: SshSession | undefined): Promise<CheckoutResult> {
+/** GH_TOKEN, else (https only) the clone credential, else none. */
+async function credentialFor(ctx: CheckoutContext, transport: string): Promise<GitCredential | undefined> {
+  if (ctx.githubToken !== undefined) return { username: TOKEN_USERNAME, password: ctx.githubToken, source: 'GH_TOKEN' };
+  if (ctx.cloneCredentialDir === undefined || transport !== 'http') return undefined;
+  const credential = await readCloneCredential(ctx.cloneCredentialDir);
+  ctx.log.info("GH_TOKEN is empty (a prebuilt workspace has no owner yet): using the template's read-only clone credential.");
+  return credential;
+}
+
+async function checkoutWith(ctx: CheckoutContext, start: number, ssh: SshSession | undefined, credential: GitCredential | undefined): Promise<CheckoutResult> {
   const deadline = start + ctx.timeoutMs;
   const { log } = ctx;
   const folder = path.resolve(ctx.folder);
-  const secrets = [...(ctx.githubToken === undefined ? [] : [ctx.githubToken]), ...(ssh?.secrets ?? [])];
+  const secrets = [...(credential === undefined ? [] : [credential.password]), ...(ssh?.secrets ?? [])];
   await mkdir(path.dirname(folder), { recursive: true });
   const realFolder = path.join(await realpath(path.dirname(folder)), path.basename(folder));
-  const gitFor = (safeSubfolders: readonly string[]) => createGit({ log, repository: ctx.repository, githubToken: ctx.githubToken, folder, realFolder, safeSubfolders, sshCommand: ssh?.command, signal: ctx.signal });
+  const gitFor = (safeSubfolders: readonly string[]) => createGit({ log, repository: ctx.repository, githubToken: credential?.password, tokenUsername: credential?.username, folder, realFolder, safeSubfolders, sshCommand: ssh?.command, signal: ctx.signal });
   const git = gitFor([]);
-  const common = { log, git, repository: ctx.repository, branch: ctx.branch, deadline, timeoutMs: ctx.timeoutMs, hasToken: ctx.githubToken !== undefined, secrets };
+  const common = { log, git, repository: ctx.repository, branch: ctx.branch, deadline, timeoutMs: ctx.timeoutMs, hasToken: credential !== undefined, cloneCredential: credential?.source === 'clone credential', secrets };
   // Without a working git, every later check would misread the folder.
   await git(['--version'], { onLine: 'quiet' }).catch((error: unknown) => {
     if (ctx.signal?.aborted) throw new CheckoutError('Checkout was cancelled: the builder is shutting down.', { cause: error });

@@ -29,6 +29,8 @@ export interface FakeRule {
   readonly untilSignal?: boolean;
   readonly ignoreSignals?: boolean;
   readonly exit?: number;
+  /** Answer only the first N matching calls. @default - every call */
+  readonly maxCalls?: number;
 }
 
 /** A container of the fake docker's model: the `docker inspect` fields the builder reads. */
