@@ -4,12 +4,13 @@ import { formatDuration } from '../log/logger.js';
 import type { Fingerprints } from '../devcontainer/fingerprint.js';
 import { ProcessError } from '../process.js';
 import { checkout } from '../steps/checkout.js';
-import { devcontainerUp, runLifecycleCommands } from '../steps/devcontainer-up.js';
+import { DevcontainerStepError, devcontainerUp, runLifecycleCommands } from '../steps/devcontainer-up.js';
 import { removeRecoveryContainers } from '../steps/dev-containers.js';
 import { installExtensions } from '../steps/install-extensions.js';
 import { tracksLockfile } from '../steps/lockfile.js';
 import { fixOwnership } from '../steps/ownership.js';
 import { pushCacheImage } from '../steps/push-cache.js';
+import { abandonAttempt, keepBackup, type ReplacementAttempt } from '../steps/replacement.js';
 import { describeBuild, recordContainerInfo } from '../steps/record-info.js';
 import { waitForDocker } from '../steps/wait-for-docker.js';
 import type { CommandContext } from './context.js';
@@ -51,6 +52,7 @@ export async function upCommand(ctx: CommandContext): Promise<UpOutcome> {
 
   let chowned: { containerId: string; owner: string } | undefined;
   let fingerprint: Fingerprints | undefined;
+  let attempt: ReplacementAttempt | undefined;
   try {
     const common = { log, workspaceFolder: config.workspaceFolder, dockerHost: config.dockerHost, timeoutMs: config.timeouts.upMs, signal, devcontainerBin: ctx.devcontainerBin };
     if (previous?.fallback) log.info('The last start ended in the recovery container: trying the dev container again.');
@@ -68,6 +70,7 @@ export async function upCommand(ctx: CommandContext): Promise<UpOutcome> {
     const up = await log.time('Dev container', () => devcontainerUp({
       ...common,
       previousFingerprint: previous?.fingerprint,
+      generation: previous?.generation ?? 0,
       // After a recovery container the dev container (if any) is of unknown
       // configuration: rebuild it, replacing it only once the build succeeded.
       rebuild: config.rebuild || previous?.fallback === true,
@@ -78,6 +81,7 @@ export async function upCommand(ctx: CommandContext): Promise<UpOutcome> {
       skipPostCreate: mayNeedChown,
     }));
     fingerprint = up.value.fingerprint;
+    attempt = up.value.attempt;
     timings.build = up.value.timings.buildMs;
     timings.start = up.value.timings.startMs;
     timings.lifecycle = up.value.timings.lifecycleMs;
@@ -88,7 +92,7 @@ export async function upCommand(ctx: CommandContext): Promise<UpOutcome> {
       if (fixed.changed) chowned = { containerId: up.value.containerId, owner };
     }
     if (mayNeedChown) {
-      const lifecycle = await log.time('Lifecycle commands', () => runLifecycleCommands(common));
+      const lifecycle = await log.time('Lifecycle commands', () => runLifecycleCommands({ ...common, generation: up.value.generation }));
       timings.lifecycle = lifecycle.ms;
     }
 
@@ -111,6 +115,9 @@ export async function upCommand(ctx: CommandContext): Promise<UpOutcome> {
       built,
       fingerprint: up.value.fingerprint,
       containerId: up.value.containerId,
+      generation: up.value.generation,
+      // The stopped old container of this replacement, else the one kept before.
+      backup: attempt?.old ? { containerId: attempt.old.id, generation: attempt.old.generation, at: new Date().toISOString() } : previous?.backup,
       remoteUser: owner,
       remoteWorkspaceFolder: up.value.remoteWorkspaceFolder,
       fallback: false,
@@ -119,6 +126,7 @@ export async function upCommand(ctx: CommandContext): Promise<UpOutcome> {
       timings,
     };
     await writeState(config.stateDir, state);
+    if (attempt) await keepBackup({ log, workspaceFolder: config.workspaceFolder, dockerHost: config.dockerHost, signal, attempt, previousBackup: previous?.backup?.containerId, remoteUser: previous?.remoteUser ?? owner });
     log.info(`Timing: ${summary(timings)}`);
     log.info(`The dev container ${up.value.containerId.slice(0, 12)} is ready (user ${owner}, folder ${up.value.remoteWorkspaceFolder}).`);
     return { state, fallback: false, timings };
@@ -130,7 +138,13 @@ export async function upCommand(ctx: CommandContext): Promise<UpOutcome> {
       `The dev container step failed: ${error instanceof Error ? error.message : String(error)}`,
       { cause: error, lastLines: error instanceof ProcessError ? error.tail : [] },
     );
-    const recovered = await recoverFromFailure(ctx, failure, { previous, timings, started, chowned, fingerprint });
+    // A failed replacement: the new container goes (only if it never started), the old one comes back.
+    attempt ??= error instanceof DevcontainerStepError ? error.attempt : undefined;
+    const abandoned = attempt ? await abandonAttempt({ log, workspaceFolder: config.workspaceFolder, dockerHost: config.dockerHost, signal, attempt }).catch((e: unknown) => {
+      log.warn(`Could not clean up the failed replacement: ${e instanceof Error ? e.message : String(e)}`);
+      return '';
+    }) : undefined;
+    const recovered = await recoverFromFailure(ctx, failure, { previous, timings, started, chowned, fingerprint, replacement: attempt ? { abandoned: abandoned ?? '' } : undefined });
     const { containerId } = recovered.state;
     if (recovered.fallback) log.warn(`Recovery container ${containerId.slice(0, 12)} is running. Timing: ${summary(timings)}`);
     else log.warn(`The workspace runs the dev container ${containerId.slice(0, 12)} as it is, without the failed step (see above). Timing: ${summary(timings)}`);

@@ -3,16 +3,55 @@ import type { CachePlan } from './cache.js';
 /** The id label the builder puts on its dev container (docs/architecture.md). */
 export const ID_LABEL_NAME = 'devcontainer-builder.workspace';
 
-/** `devcontainer-builder.workspace=<folder>`: finds the dev container of a workspace folder. */
+/**
+ * Second id label, from the first replacement on: which generation of the
+ * workspace's dev container this is (docs/decisions.md, "Replacements get a
+ * new generation"). A container without it is generation 0.
+ */
+export const GENERATION_LABEL_NAME = 'devcontainer-builder.generation';
+
+/** `devcontainer-builder.workspace=<folder>`: every container of a workspace folder, all generations. */
 export function idLabelFor(workspaceFolder: string): string {
   return `${ID_LABEL_NAME}=${workspaceFolder}`;
+}
+
+/**
+ * The id labels of one generation of the dev container. The CLI sets every
+ * `--id-label` on the container it creates and finds its container by all of
+ * them together (devcontainers/cli src/spec-node/singleContainer.ts,
+ * spawnDevContainer and findDevContainer; src/spec-shutdown/dockerUtils.ts,
+ * listContainers: one `--filter label=` each), so the container of an older
+ * generation never matches. Generation 0 (containers of builders before
+ * generations) is found by the workspace label alone, as it always was.
+ */
+export function idLabelsFor(workspaceFolder: string, generation = 0): string[] {
+  const labels = [idLabelFor(workspaceFolder)];
+  if (generation > 0) labels.push(`${GENERATION_LABEL_NAME}=${generation}`);
+  return labels;
+}
+
+/** `--id-label a --id-label b`, for the CLI. */
+export function idLabelArgs(workspaceFolder: string, generation = 0): string[] {
+  return idLabelsFor(workspaceFolder, generation).flatMap((label) => ['--id-label', label]);
+}
+
+/** `--filter label=a --filter label=b`, for `docker ps`. */
+export function labelFilterArgs(workspaceFolder: string, generation = 0): string[] {
+  return idLabelsFor(workspaceFolder, generation).flatMap((label) => ['--filter', `label=${label}`]);
 }
 
 /** Options of {@link upArgs}. */
 export interface UpArgsOptions {
   readonly workspaceFolder: string;
   readonly cache?: CachePlan;
-  /** Pass `--remove-existing-container`: the configuration changed or a rebuild was asked for. */
+  /** The generation whose id labels are passed. @default 0 */
+  readonly generation?: number;
+  /**
+   * Pass `--remove-existing-container`. Only for Compose configurations,
+   * whose container the CLI finds by project and service, not by id labels
+   * (devcontainers/cli src/spec-node/dockerCompose.ts, findComposeContainer),
+   * so generations cannot keep the old one aside.
+   */
   readonly removeExisting?: boolean;
   /** Pass `--skip-post-create`: lifecycle commands run later with `run-user-commands`. */
   readonly skipPostCreate?: boolean;
@@ -34,7 +73,7 @@ export function upArgs(options: UpArgsOptions): string[] {
   const args = [
     'up',
     '--workspace-folder', options.workspaceFolder,
-    '--id-label', idLabelFor(options.workspaceFolder),
+    ...idLabelArgs(options.workspaceFolder, options.generation),
     '--log-format', 'json',
     // The builder runs as root; mapping the remote user's UID to root's
     // would only cost an extra image build. Ownership is fixed with chown.
@@ -51,10 +90,10 @@ export function upArgs(options: UpArgsOptions): string[] {
 
 /**
  * Arguments of `devcontainer build`: the image `up` would build, with the
- * same cache flags, so a later `up --remove-existing-container` finds its
+ * same cache flags, so the replacing `up` finds its
  * layers cached. `build` takes no `--id-label` (CLI 0.89.0 `build --help`).
  */
-export function buildArgs(options: Omit<UpArgsOptions, 'removeExisting' | 'skipPostCreate' | 'expectExisting'>): string[] {
+export function buildArgs(options: Omit<UpArgsOptions, 'removeExisting' | 'skipPostCreate' | 'expectExisting' | 'generation'>): string[] {
   const args = ['build', '--workspace-folder', options.workspaceFolder, '--log-format', 'json'];
   for (const image of options.cache?.cacheFrom ?? []) args.push('--cache-from', image);
   if (options.cache?.cacheTo) args.push('--cache-to', options.cache.cacheTo);
@@ -63,6 +102,6 @@ export function buildArgs(options: Omit<UpArgsOptions, 'removeExisting' | 'skipP
 }
 
 /** Arguments of `devcontainer run-user-commands` for the builder's dev container. */
-export function runUserCommandsArgs(workspaceFolder: string): string[] {
-  return ['run-user-commands', '--workspace-folder', workspaceFolder, '--id-label', idLabelFor(workspaceFolder), '--log-format', 'json'];
+export function runUserCommandsArgs(workspaceFolder: string, generation = 0): string[] {
+  return ['run-user-commands', '--workspace-folder', workspaceFolder, ...idLabelArgs(workspaceFolder, generation), '--log-format', 'json'];
 }

@@ -9,6 +9,7 @@ import { runDevcontainerCli, type CliRun } from '../devcontainer/run-cli.js';
 import type { UpSuccess } from '../devcontainer/result.js';
 import { fingerprintWorkspace } from '../devcontainer/workspace-fingerprint.js';
 import { pullCacheImages } from './pull-cache.js';
+import { stopForReplacement, type ReplacementAttempt } from './replacement.js';
 
 /** What `devcontainerUp` needs. */
 export interface DevcontainerUpOptions {
@@ -19,6 +20,8 @@ export interface DevcontainerUpOptions {
   readonly previousFingerprint?: StoredFingerprint;
   /** `DEVCONTAINER_REBUILD`: replace the container even if nothing changed. */
   readonly rebuild: boolean;
+  /** The generation of the current dev container (builder/devcontainer/args.ts, idLabelsFor). @default 0 */
+  readonly generation?: number;
   readonly cacheFrom: readonly string[];
   readonly cacheTo?: string;
   /** `DOCKER_CONFIG` with the registry credentials, for the builder's own cache pull only. @default - anonymous */
@@ -50,11 +53,14 @@ export type UpFailureKind = 'configuration' | 'build' | 'up' | 'lifecycle';
 export class DevcontainerStepError extends DevcontainerUpError {
   readonly kind: UpFailureKind;
   readonly fingerprint?: Fingerprints;
+  /** The replacement that failed: the old container is stopped and must be started again. */
+  readonly attempt?: ReplacementAttempt;
 
-  constructor(kind: UpFailureKind, message: string, options: { cause?: unknown; lastLines?: readonly string[]; fingerprint?: Fingerprints } = {}) {
+  constructor(kind: UpFailureKind, message: string, options: { cause?: unknown; lastLines?: readonly string[]; fingerprint?: Fingerprints; attempt?: ReplacementAttempt } = {}) {
     super(message, options);
     this.kind = kind;
     this.fingerprint = options.fingerprint;
+    this.attempt = options.attempt;
   }
 }
 
@@ -64,8 +70,12 @@ export interface DevcontainerUpResult extends UpSuccess {
   readonly fingerprint?: Fingerprints;
   /** devcontainer.json's `name`. @default - none given */
   readonly name?: string;
-  /** `--remove-existing-container` was passed. */
+  /** The configuration changed (or a rebuild was asked for): the container was replaced. */
   readonly replaced: boolean;
+  /** The generation of the running container, to record. */
+  readonly generation: number;
+  /** The replacement made: the old container it stopped is now the backup. @default - none */
+  readonly attempt?: ReplacementAttempt;
   readonly cache: CachePlan;
   /** An image was built in this run (so there is something to push to the cache). */
   readonly built: boolean;
@@ -75,11 +85,16 @@ export interface DevcontainerUpResult extends UpSuccess {
 /**
  * Create (or reuse) and start the dev container with `devcontainer up`.
  * The CLI never applies a changed configuration to an existing container, so
- * the configuration's fingerprint decides `--remove-existing-container`. The
- * CLI removes the old container before it builds (devcontainers/cli
- * src/spec-node/singleContainer.ts, findExistingContainer; dockerCompose.ts
- * likewise), so a replacement is built with `devcontainer build` first: a
- * failing build leaves the old container untouched.
+ * the configuration's fingerprint decides on a replacement. It is built with
+ * `devcontainer build` first (a failing build leaves the old container
+ * untouched); then the old container is stopped, never removed, and `up`
+ * creates the new one under the next generation's id labels, so the CLI's
+ * lookup (devcontainers/cli src/spec-node/singleContainer.ts,
+ * findExistingContainer) cannot find the old one. If that `up` fails, the
+ * error carries the attempt: `up` (builder/commands/up.ts) starts the old
+ * container again. Compose containers are found by project and service, not
+ * id labels (src/spec-node/dockerCompose.ts, findComposeContainer), so
+ * Compose keeps `--remove-existing-container` and its generation.
  */
 export async function devcontainerUp(options: DevcontainerUpOptions): Promise<DevcontainerUpResult> {
   const { log } = options;
@@ -105,21 +120,32 @@ export async function devcontainerUp(options: DevcontainerUpOptions): Promise<De
 
   let prebuildMs = 0;
   let prebuilt = false;
+  let attempt: ReplacementAttempt | undefined;
+  const currentGeneration = options.generation ?? 0;
   if (replaced) {
     log.info('Building the new image first: the current dev container is replaced only if the build succeeds.');
     const build = await runDevcontainerCli(log, buildArgs({ workspaceFolder: options.workspaceFolder, cache, noLockfile: options.noLockfile }), { ...cli, timeoutMs: options.timeoutMs });
     if (build.result?.outcome !== 'success') fail('build', 'build', build, fingerprint);
     prebuildMs = build.durationMs;
     prebuilt = build.timings.buildMs > 0;
+    if (!usesCompose) attempt = await stopForReplacement({ log, workspaceFolder: options.workspaceFolder, dockerHost: options.dockerHost, signal: options.signal, generation: currentGeneration });
   }
+  const generation = attempt?.generation ?? currentGeneration;
 
-  const up = await runDevcontainerCli(log, upArgs({ workspaceFolder: options.workspaceFolder, cache, removeExisting: replaced, skipPostCreate: options.skipPostCreate, noLockfile: options.noLockfile }), { ...cli, timeoutMs: options.timeoutMs });
-  const result = ensureSuccess('up', up, fingerprint);
+  const up = await runDevcontainerCli(log, upArgs({
+    workspaceFolder: options.workspaceFolder, cache, generation, removeExisting: replaced && usesCompose, skipPostCreate: options.skipPostCreate, noLockfile: options.noLockfile,
+  }), { ...cli, timeoutMs: options.timeoutMs }).catch((error: unknown) => {
+    if (!attempt?.old) throw error;
+    throw new DevcontainerStepError('up', `The dev container step failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error, fingerprint, attempt });
+  });
+  const result = ensureSuccess('up', up, fingerprint, attempt);
   return {
     ...result,
     fingerprint,
     name,
     replaced,
+    generation,
+    attempt: attempt?.old ? attempt : undefined,
     cache,
     built: prebuilt || up.timings.buildMs > 0,
     timings: { ...up.timings, buildMs: up.timings.buildMs + prebuildMs, totalMs: up.durationMs + prebuildMs },
@@ -131,28 +157,28 @@ export async function devcontainerUp(options: DevcontainerUpOptions): Promise<De
  * CLI's own once-only markers) in an existing container.
  * @returns how long they took
  */
-export async function runLifecycleCommands(options: Pick<DevcontainerUpOptions, 'log' | 'workspaceFolder' | 'dockerHost' | 'timeoutMs' | 'signal' | 'devcontainerBin'>): Promise<{ durationMs: number }> {
+export async function runLifecycleCommands(options: Pick<DevcontainerUpOptions, 'log' | 'workspaceFolder' | 'dockerHost' | 'timeoutMs' | 'signal' | 'devcontainerBin' | 'generation'>): Promise<{ durationMs: number }> {
   const cli = { bin: options.devcontainerBin, dockerHost: options.dockerHost, signal: options.signal, timeoutMs: options.timeoutMs };
-  const runResult = await runDevcontainerCli(options.log, runUserCommandsArgs(options.workspaceFolder), cli);
+  const runResult = await runDevcontainerCli(options.log, runUserCommandsArgs(options.workspaceFolder, options.generation), cli);
   // run-user-commands prints `{"outcome":"success"}` without container details.
   if (runResult.result?.outcome !== 'success') ensureSuccess('run-user-commands', runResult);
   return { durationMs: runResult.durationMs };
 }
 
-function ensureSuccess(command: string, cliRun: CliRun, fingerprint?: Fingerprints): UpSuccess {
+function ensureSuccess(command: string, cliRun: CliRun, fingerprint?: Fingerprints, attempt?: ReplacementAttempt): UpSuccess {
   const { result } = cliRun;
   if (result?.outcome === 'success') {
     // The result line is the CLI's verdict; the exit code can be non-zero
     // after success (e.g. a background task failing on the way out).
     return result;
   }
-  return fail(command === 'run-user-commands' ? 'lifecycle' : 'up', command, cliRun, fingerprint);
+  return fail(command === 'run-user-commands' ? 'lifecycle' : 'up', command, cliRun, fingerprint, attempt);
 }
 
-function fail(kind: UpFailureKind, command: string, cliRun: CliRun, fingerprint: Fingerprints | undefined): never {
+function fail(kind: UpFailureKind, command: string, cliRun: CliRun, fingerprint: Fingerprints | undefined, attempt?: ReplacementAttempt): never {
   const failure = describeFailure({ command, result: cliRun.result, failedStep: cliRun.failedStep, exitCode: cliRun.exitCode });
   const lifecycle = failure.step.endsWith('Command');
-  throw new DevcontainerStepError(lifecycle ? 'lifecycle' : kind, failure.message, { lastLines: cliRun.lastLines, fingerprint });
+  throw new DevcontainerStepError(lifecycle ? 'lifecycle' : kind, failure.message, { lastLines: cliRun.lastLines, fingerprint, attempt: attempt?.old ? attempt : undefined });
 }
 
 /**

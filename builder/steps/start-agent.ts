@@ -1,7 +1,7 @@
 import { AgentError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { ProcessError, run } from '../process.js';
-import { idLabelFor } from '../devcontainer/args.js';
+import { idLabelArgs } from '../devcontainer/args.js';
 import { agentBinaryUrl, coderArch, downloadAgentBinary } from './agent-binary.js';
 import { AGENT_BIN_DIR, environmentLines, prepareContainerScript, profileSnippet } from './agent-env.js';
 
@@ -25,11 +25,13 @@ export interface StartAgentOptions {
   readonly remoteWorkspaceFolder: string;
   /**
    * The checkout on the Docker host; `devcontainer exec` finds the container
-   * by its id label. Also the folder the template's apps open
+   * by its id labels. Also the folder the template's apps open
    * (`/workspaces/<repo>`): when `remoteWorkspaceFolder` differs, it becomes
    * a link to it inside the container.
    */
   readonly workspaceFolder: string;
+  /** The container's generation, the second id label. @default 0 */
+  readonly generation?: number;
   readonly agentUrl: string;
   /** A secret: reaches the agent through stdin and its environment only. */
   readonly agentToken: string;
@@ -170,7 +172,7 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
   };
   const [file, args] = options.viaDevcontainer
     ? [options.devcontainerBin ?? 'devcontainer', [
-      'exec', '--workspace-folder', options.workspaceFolder, '--id-label', idLabelFor(options.workspaceFolder),
+      'exec', '--workspace-folder', options.workspaceFolder, ...idLabelArgs(options.workspaceFolder, options.generation),
       ...Object.entries(agentEnv).flatMap(([k, v]) => ['--remote-env', `${k}=${v}`]),
       'sh', '-c', launcher,
     ]] as const
