@@ -31,7 +31,7 @@ const short = (id: string) => id.slice(0, 12);
  */
 export async function stopForReplacement(options: DockerOptions & { readonly generation: number }): Promise<ReplacementAttempt> {
   const { log } = options;
-  const all = await labeledContainers(options);
+  const all = await labeledContainers({ ...options, generation: undefined });
   const current = all.filter((c) => !c.fallback && c.generation === options.generation);
   if (current.length === 0) return { generation: options.generation };
   const generation = Math.max(options.generation, ...all.map((c) => c.generation)) + 1;
@@ -97,7 +97,7 @@ export async function keepBackup(options: DockerOptions & { readonly attempt: Re
   log.warn('  It is removed when a later configuration change replaces this container again.');
   const earlier = options.previousBackup;
   if (!earlier || earlier === attempt.old.id) return;
-  const exists = (await labeledContainers(options)).some((c) => c.id.startsWith(earlier) || earlier.startsWith(c.id));
+  const exists = (await labeledContainers({ ...options, generation: undefined })).some((c) => c.id.startsWith(earlier) || earlier.startsWith(c.id));
   if (!exists) return;
   log.info(`Removing the backup container ${short(earlier)} of an earlier replacement (a newer backup replaces it).`);
   await docker(options, ['rm', '-f', earlier]).catch((e: unknown) => log.warn(`Could not remove the old backup ${short(earlier)}: ${e instanceof Error ? e.message : String(e)}`));
