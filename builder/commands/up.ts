@@ -92,7 +92,7 @@ export async function upCommand(ctx: CommandContext): Promise<UpOutcome> {
       if (fixed.changed) chowned = { containerId: up.value.containerId, owner };
     }
     if (mayNeedChown) {
-      const lifecycle = await log.time('Lifecycle commands', () => runLifecycleCommands({ ...common, generation: up.value.generation }));
+      const lifecycle = await log.time('Lifecycle commands', () => runLifecycleCommands({ ...common, generation: up.value.generation, containerId: up.value.containerId }));
       timings.lifecycle = lifecycle.ms;
     }
 
@@ -126,7 +126,12 @@ export async function upCommand(ctx: CommandContext): Promise<UpOutcome> {
       timings,
     };
     await writeState(config.stateDir, state);
-    if (attempt) await keepBackup({ log, workspaceFolder: config.workspaceFolder, dockerHost: config.dockerHost, signal, attempt, previousBackup: previous?.backup?.containerId, remoteUser: previous?.remoteUser ?? owner });
+    // The replacement is recorded: nothing from here on may undo it.
+    if (attempt) {
+      await keepBackup({ log, workspaceFolder: config.workspaceFolder, dockerHost: config.dockerHost, signal, attempt, previousBackup: previous?.backup?.containerId, remoteUser: previous?.remoteUser ?? owner })
+        .catch((e: unknown) => log.warn(`Could not check the backup containers: ${e instanceof Error ? e.message : String(e)}`));
+      attempt = undefined;
+    }
     log.info(`Timing: ${summary(timings)}`);
     log.info(`The dev container ${up.value.containerId.slice(0, 12)} is ready (user ${owner}, folder ${up.value.remoteWorkspaceFolder}).`);
     return { state, fallback: false, timings };

@@ -102,6 +102,9 @@ export function buildArgs(options: Omit<UpArgsOptions, 'removeExisting' | 'skipP
 }
 
 /** Arguments of `devcontainer run-user-commands` for the builder's dev container. */
-export function runUserCommandsArgs(workspaceFolder: string, generation = 0): string[] {
-  return ['run-user-commands', '--workspace-folder', workspaceFolder, ...idLabelArgs(workspaceFolder, generation), '--log-format', 'json'];
+export function runUserCommandsArgs(workspaceFolder: string, generation = 0, containerId?: string): string[] {
+  // With --container-id the CLI takes that container, the labels only name it
+  // (devcontainers/cli src/spec-node/utils.ts, findContainerAndIdLabels).
+  const container = containerId ? ['--container-id', containerId] : [];
+  return ['run-user-commands', '--workspace-folder', workspaceFolder, ...container, ...idLabelArgs(workspaceFolder, generation), '--log-format', 'json'];
 }

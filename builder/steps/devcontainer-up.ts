@@ -157,9 +157,9 @@ export async function devcontainerUp(options: DevcontainerUpOptions): Promise<De
  * CLI's own once-only markers) in an existing container.
  * @returns how long they took
  */
-export async function runLifecycleCommands(options: Pick<DevcontainerUpOptions, 'log' | 'workspaceFolder' | 'dockerHost' | 'timeoutMs' | 'signal' | 'devcontainerBin' | 'generation'>): Promise<{ durationMs: number }> {
+export async function runLifecycleCommands(options: Pick<DevcontainerUpOptions, 'log' | 'workspaceFolder' | 'dockerHost' | 'timeoutMs' | 'signal' | 'devcontainerBin' | 'generation'> & { readonly containerId?: string }): Promise<{ durationMs: number }> {
   const cli = { bin: options.devcontainerBin, dockerHost: options.dockerHost, signal: options.signal, timeoutMs: options.timeoutMs };
-  const runResult = await runDevcontainerCli(options.log, runUserCommandsArgs(options.workspaceFolder, options.generation), cli);
+  const runResult = await runDevcontainerCli(options.log, runUserCommandsArgs(options.workspaceFolder, options.generation, options.containerId), cli);
   // run-user-commands prints `{"outcome":"success"}` without container details.
   if (runResult.result?.outcome !== 'success') ensureSuccess('run-user-commands', runResult);
   return { durationMs: runResult.durationMs };

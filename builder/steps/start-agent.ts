@@ -172,7 +172,8 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
   };
   const [file, args] = options.viaDevcontainer
     ? [options.devcontainerBin ?? 'devcontainer', [
-      'exec', '--workspace-folder', options.workspaceFolder, ...idLabelArgs(options.workspaceFolder, options.generation),
+      // --container-id: exactly this container (devcontainers/cli src/spec-node/utils.ts, findContainerAndIdLabels).
+      'exec', '--workspace-folder', options.workspaceFolder, '--container-id', containerId, ...idLabelArgs(options.workspaceFolder, options.generation),
       ...Object.entries(agentEnv).flatMap(([k, v]) => ['--remote-env', `${k}=${v}`]),
       'sh', '-c', launcher,
     ]] as const
