@@ -223,8 +223,9 @@ export async function currentContainerIds(pod: PodRunner, workspaceFolder: strin
   if (r.exitCode !== 0) throw new Error(`docker ps in the pod's DinD failed: ${r.stderr}`);
   const ids = r.stdout.split('\n').filter(Boolean);
   if (ids.length === 0) return [];
+  // A missing label prints "<no value>": generation 0.
   const inspect = await dind(pod, ['inspect', '--format', '{{.Id}} {{index .Config.Labels "devcontainer-builder.generation"}}', ...ids]);
-  return inspect.stdout.split('\n').filter(Boolean).map((l) => l.trim().split(' ')).filter(([, g]) => Number(g ?? 0) === generation).map(([id]) => id as string);
+  return inspect.stdout.split('\n').filter(Boolean).map((l) => l.trim().split(' ')).filter(([, g]) => (Number(g) || 0) === generation).map(([id]) => id as string);
 }
 
 /** The dev container's id in DinD, found by the builder's id labels (current generation). */
