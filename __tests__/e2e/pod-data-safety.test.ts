@@ -275,6 +275,11 @@ describeDocker('issue 10: data safety, the dev container home directory survives
     expect(fixed.failure).toBeUndefined();
     expect(fixed.report?.user).toBe('dev');
     const replaced = await current();
+    if (replaced?.id === old) {
+      // Not asserted: what the builder said, for whoever reads the failure.
+      const said = coderLogSince(env.coder, fixed.logFrom).filter((l) => l.level === 'error' || l.level === 'warn').slice(0, 30);
+      console.warn(`(g) the fix did not replace the container; the builder said:\n${said.map((l) => l.output).join('\n')}`);
+    }
     expect(replaced?.id).not.toBe(old);
     expect(await homeFile(), 'the new container starts without the home file').toBeUndefined();
     expect(await containerExists(pod as PodRunner, old), 'the old container is kept as the backup').toBe(true);

@@ -217,7 +217,7 @@ export function dind(pod: PodRunner, args: readonly string[], options: { input?:
  * idLabelsFor): a replacement's stopped backup is not among them.
  */
 export async function currentContainerIds(pod: PodRunner, workspaceFolder: string): Promise<string[]> {
-  const state = await dind(pod, ['cat', stateFile('/workspaces/.devcontainer-builder', workspaceFolder)]);
+  const state = await pod.exec('dind', ['cat', stateFile('/workspaces/.devcontainer-builder', workspaceFolder)], { reject: false });
   const generation = state.exitCode === 0 ? Number((JSON.parse(state.stdout) as { generation?: number }).generation ?? 0) : 0;
   const r = await dind(pod, ['ps', '-a', '-q', '--no-trunc', '--filter', `label=devcontainer-builder.workspace=${workspaceFolder}`]);
   if (r.exitCode !== 0) throw new Error(`docker ps in the pod's DinD failed: ${r.stderr}`);
