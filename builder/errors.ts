@@ -1,4 +1,5 @@
 import type { Fingerprints } from './devcontainer/fingerprint.js';
+import type { ReplacementAttempt } from './devcontainer/replacement-attempt.js';
 
 /**
  * The pipeline step a failure belongs to; it names the failure for the user
@@ -28,6 +29,8 @@ export interface BuilderErrorOptions {
   readonly phase?: UpPhase;
   /** The configuration a container created in the failed step was made from. @default - none created */
   readonly fingerprint?: Fingerprints;
+  /** The replacement that failed: the old container is stopped and must be started again. @default - no replacement under way */
+  readonly attempt?: ReplacementAttempt;
 }
 
 /**
@@ -45,6 +48,7 @@ export class BuilderError extends Error {
   readonly lastLines: readonly string[];
   readonly phase?: UpPhase;
   readonly fingerprint?: Fingerprints;
+  readonly attempt?: ReplacementAttempt;
 
   constructor(step: BuilderStep, message: string, options: BuilderErrorOptions = {}) {
     super(message, { cause: options.cause });
@@ -54,6 +58,7 @@ export class BuilderError extends Error {
     this.lastLines = options.lastLines ?? [];
     this.phase = options.phase;
     this.fingerprint = options.fingerprint;
+    this.attempt = options.attempt;
   }
 }
 

@@ -3,7 +3,7 @@
 // reading and editing the workspace's dev container whatever its state.
 import type { FakeCoder } from '../support/fake-coder.js';
 import type { DockerResult, PodRunner } from '../support/pod-runner.js';
-import { BUILDER_LOG_SOURCE, devContainerId, dind } from './workspace-pod.js';
+import { BUILDER_LOG_SOURCE, currentContainerIds, devContainerId, dind } from './workspace-pod.js';
 
 // Kubernetes' random name suffixes: `alphanums` of kubernetes/apimachinery
 // pkg/util/rand/rand.go (no vowels), 5 of them after a generateName prefix
@@ -23,11 +23,9 @@ export function deploymentHostnames(deployment: string): () => string {
   return () => `${deployment}-${templateHash}-${k8sSuffix(5)}`;
 }
 
-/** The workspace's container in DinD, stopped ones included; `undefined` when there is none. */
+/** The workspace's container of the current generation in DinD, stopped ones included; `undefined` when there is none. */
 export async function findDevContainer(pod: PodRunner, workspaceFolder: string): Promise<{ id: string; running: boolean; recovery: boolean } | undefined> {
-  const r = await dind(pod, ['ps', '-a', '-q', '--no-trunc', '--filter', `label=devcontainer-builder.workspace=${workspaceFolder}`]);
-  if (r.exitCode !== 0) throw new Error(`docker ps in the pod's DinD failed: ${r.stderr}`);
-  const ids = r.stdout.split('\n').filter(Boolean);
+  const ids = await currentContainerIds(pod, workspaceFolder);
   if (ids.length === 0) return undefined;
   if (ids.length > 1) throw new Error(`expected at most one container labelled for ${workspaceFolder}, found ${ids.length}`);
   const id = ids[0] as string;

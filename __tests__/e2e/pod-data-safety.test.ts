@@ -2,7 +2,8 @@
 // dev container's home directory (outside /workspaces, so only the container
 // holds it) survives every restart that needs no new container, (a) to (f),
 // and the container id changes only after a container-affecting edit that
-// builds. One workspace (its PVCs kept from start to start); the home file is
+// builds and starts; the replaced container is kept, stopped, as the one
+// backup, (g) and the last step. One workspace (its PVCs kept from start to start); the home file is
 // written once. Edits happen in the checkout on the volume, as a user makes
 // them in the dev container; the builder never pulls an existing checkout.
 //
@@ -245,7 +246,51 @@ describeDocker('issue 10: data safety, the dev container home directory survives
     }
   });
 
-  it('a container-affecting edit that builds replaces the container, and only then the home file is gone', async () => {
+  // The first backup: the container (g) kept, then replaced with the fixed configuration.
+  let firstBackup = '';
+
+  it('(g) a configuration that builds but whose container cannot start keeps the old container running, unchanged; the fix replaces it and keeps the old one as a backup', async () => {
+    await ensureHealthy('(g)');
+    const old = containerId;
+    const config = (await (pod as PodRunner).exec('dind', ['cat', `${FOLDER}/${CONFIG}`])).stdout;
+    const withMounts = (mounts: string) => config.replace('"remoteUser": "dev",', `"remoteUser": "dev",\n  "mounts": [${mounts}],`);
+    // The image builds (nothing in it changed); `docker run` refuses the bind mount
+    // ("bind source path does not exist") before creating the container.
+    const broken = withMounts('"source=/does-not-exist,target=/x,type=bind"');
+    expect(broken).not.toBe(config);
+    await editInDevContainer(pod as PodRunner, FOLDER, `${FOLDER}/${CONFIG}`, broken, 'dev');
+    const s = await restart();
+    expect.soft(s.failure, 'the builder exits 0').toBeUndefined();
+    expectErrorLine(s, 'The NEW configuration built, but its container could not start');
+    expectErrorLine(s, 'bind source path does not exist');
+    expectErrorLine(s, 'instead, unchanged');
+    expect.soft(s.report?.user, 'the agent reports from the old container').toBe('dev');
+    const c = await current();
+    expect.soft(c?.id, 'the old container runs').toBe(old);
+    expect.soft(await homeFile(), `${HOME_FILE} is still there`).toBe(PRECIOUS);
+
+    // The fix (another mount, one that exists): a new container, the old one the backup.
+    await editInSidecar(pod as PodRunner, `${FOLDER}/${CONFIG}`, withMounts('"source=/workspaces,target=/x,type=bind"'));
+    const fixed = await restart();
+    expect(fixed.failure).toBeUndefined();
+    expect(fixed.report?.user).toBe('dev');
+    const replaced = await current();
+    if (replaced?.id === old) {
+      // Not asserted: what the builder said, for whoever reads the failure.
+      const said = coderLogSince(env.coder, fixed.logFrom).filter((l) => l.level === 'error' || l.level === 'warn').slice(0, 30);
+      console.warn(`(g) the fix did not replace the container; the builder said:\n${said.map((l) => l.output).join('\n')}`);
+    }
+    expect(replaced?.id).not.toBe(old);
+    expect(await homeFile(), 'the new container starts without the home file').toBeUndefined();
+    expect(await containerExists(pod as PodRunner, old), 'the old container is kept as the backup').toBe(true);
+    expect(await readContainerFile(pod as PodRunner, old, HOME_FILE), 'the backup holds the home file').toBe(PRECIOUS);
+    const told = coderLogSince(env.coder, fixed.logFrom).filter((l) => l.output.includes('docker cp'));
+    expect.soft(told, 'the log says how to copy files out of the backup').not.toEqual([]);
+    firstBackup = old;
+    containerId = (replaced as { id: string }).id;
+  });
+
+  it('a container-affecting edit that builds replaces the container, the previous container becomes the only backup and keeps the home file', async () => {
     await ensureHealthy('(rebuild)');
     const old = containerId;
     const tools = `${file(DOCKERFILE)}RUN mkdir -p /opt/tools/bin && ln -s /bin/true /opt/tools/bin/e2e-tool\n`;
@@ -256,9 +301,12 @@ describeDocker('issue 10: data safety, the dev container home directory survives
     const c = await current();
     expect(c?.recovery).toBe(false);
     expect(c?.id).not.toBe(old);
-    // Gone because the container was really replaced: the old one no longer exists.
-    expect(await containerExists(pod as PodRunner, old)).toBe(false);
+    // The new container starts without it; the replaced one is the backup and holds it.
     expect(await homeFile()).toBeUndefined();
+    expect(await containerExists(pod as PodRunner, old)).toBe(true);
+    expect(await readContainerFile(pod as PodRunner, old, HOME_FILE)).toBe(PRECIOUS);
+    // At most one backup: the one (g) kept is removed now.
+    if (firstBackup !== '') expect(await containerExists(pod as PodRunner, firstBackup)).toBe(false);
     expect((await inDevContainer(pod as PodRunner, FOLDER, ['test', '-x', '/opt/tools/bin/e2e-tool'])).exitCode).toBe(0);
     const agentEnv = await processEnvironment(pod as PodRunner, (c as { id: string }).id, (s.report as Report).pid, 'dev');
     expect(agentEnv['PATH']?.split(':')).toEqual(expect.arrayContaining(['/usr/bin', '/opt/tools/bin']));

@@ -15,6 +15,7 @@ import { renderInitScript } from '../support/coder-init-script.js';
 import { longestNameValues } from '../support/longest-names.js';
 import { parameterDefaults } from '../support/prebuild-identities.js';
 import { evaluateLocal } from '../support/terraform-eval.js';
+import { stateFile } from '../../builder/commands/state.js';
 
 /** Coder log source of the builder (docs/architecture.md, "Coder log source"). */
 export const BUILDER_LOG_SOURCE = '1a02c755-957a-4887-ba1f-72fa21a4ac7d';
@@ -250,12 +251,29 @@ export function dind(pod: PodRunner, args: readonly string[], options: { input?:
   return pod.exec('dind', ['docker', '-H', 'unix:///var/run/dind/docker.sock', ...args], { reject: false, ...options });
 }
 
-/** The dev container's id in DinD, found by the builder's id label. */
-export async function devContainerId(pod: PodRunner, workspaceFolder: string): Promise<string> {
-  const r = await dind(pod, ['ps', '-a', '-q', '--filter', `label=devcontainer-builder.workspace=${workspaceFolder}`]);
+/**
+ * The full ids of the workspace's containers of the generation the builder's
+ * state records (absent: 0, the containers without a generation label), as
+ * the builder's own lookups find them (builder/devcontainer/args.ts,
+ * idLabelsFor): a replacement's stopped backup is not among them.
+ */
+export async function currentContainerIds(pod: PodRunner, workspaceFolder: string): Promise<string[]> {
+  const state = await pod.exec('dind', ['cat', stateFile('/workspaces/.devcontainer-builder', workspaceFolder)], { reject: false });
+  const generation = state.exitCode === 0 ? Number((JSON.parse(state.stdout) as { generation?: number }).generation ?? 0) : 0;
+  const r = await dind(pod, ['ps', '-a', '-q', '--no-trunc', '--filter', `label=devcontainer-builder.workspace=${workspaceFolder}`]);
+  if (r.exitCode !== 0) throw new Error(`docker ps in the pod's DinD failed: ${r.stderr}`);
   const ids = r.stdout.split('\n').filter(Boolean);
-  if (ids.length !== 1) throw new Error(`expected one dev container labelled for ${workspaceFolder}, found ${ids.length}: ${r.stderr}`);
-  return ids[0] as string;
+  if (ids.length === 0) return [];
+  // A missing label prints "<no value>": generation 0.
+  const inspect = await dind(pod, ['inspect', '--format', '{{.Id}} {{index .Config.Labels "devcontainer-builder.generation"}}', ...ids]);
+  return inspect.stdout.split('\n').filter(Boolean).map((l) => l.trim().split(' ')).filter(([, g]) => (Number(g) || 0) === generation).map(([id]) => id as string);
+}
+
+/** The dev container's id in DinD, found by the builder's id labels (current generation). */
+export async function devContainerId(pod: PodRunner, workspaceFolder: string): Promise<string> {
+  const ids = await currentContainerIds(pod, workspaceFolder);
+  if (ids.length !== 1) throw new Error(`expected one dev container labelled for ${workspaceFolder} (current generation), found ${ids.length}`);
+  return (ids[0] as string).slice(0, 12);
 }
 
 /** Runs a command in the dev container (inside DinD). */

@@ -3,7 +3,7 @@ import { AgentError } from '../errors.js';
 import { inStep } from '../step-boundary.js';
 import { formatDuration } from '../log/logger.js';
 import { containerIds, isRunning, startContainer, stopContainer } from '../docker/client.js';
-import { idLabelFor, upArgs } from '../devcontainer/args.js';
+import { idLabelsFor, upArgs } from '../devcontainer/args.js';
 import { chosenConfigFile } from '../devcontainer/config-choice.js';
 import { describeFailure } from '../devcontainer/failure.js';
 import { runDevcontainerCli } from '../devcontainer/run-cli.js';
@@ -58,6 +58,7 @@ export async function agentCommand(ctx: CommandContext, policy: AgentPolicy = {}
         remoteUser: target.remoteUser,
         remoteWorkspaceFolder: target.remoteWorkspaceFolder,
         workspaceFolder: config.workspaceFolder,
+        generation: target.generation,
         agentUrl,
         agentToken,
         initScript,
@@ -97,24 +98,29 @@ interface Target {
   readonly containerId: string;
   readonly remoteUser: string;
   readonly remoteWorkspaceFolder: string;
+  /** Its generation (whose id labels `devcontainer exec` is given). */
+  readonly generation: number;
   /** Why `devcontainer exec` cannot reach the container (start with plain `docker exec`). @default - it can */
   readonly plainExec?: string;
 }
 
-/** Find the dev container by its id label and make sure it runs. */
+/**
+ * Find the dev container by the id labels of the recorded generation (never
+ * a replacement's stopped backup) and make sure it runs.
+ */
 async function ensureRunning(ctx: CommandContext, configFile: string | undefined): Promise<Target> {
   const { config, log, signal } = ctx;
   const target = { log, dockerHost: config.dockerHost, signal };
   const state: BuilderState | undefined = await readState(config.stateDir, config.workspaceFolder);
-  const label = idLabelFor(config.workspaceFolder);
-  const ids = await containerIds(target, [label]);
+  const generation = state?.generation ?? 0;
+  const ids = await containerIds(target, idLabelsFor(config.workspaceFolder, generation));
   if (ids.length === 0) {
-    throw new AgentError(`No dev container with label ${label}: the "up" init container must run first (is the workspaces volume the same?).`);
+    throw new AgentError(`No dev container with label ${idLabelsFor(config.workspaceFolder, generation).join(' and ')}: the "up" init container must run first (is the workspaces volume the same?).`);
   }
   const containerId = ids.find((id) => state?.containerId.startsWith(id)) ?? ids[0]!;
   const running = await isRunning(target, containerId);
   const start = () => startContainer(target, containerId);
-  const recorded = { containerId, remoteUser: state?.remoteUser ?? 'root', remoteWorkspaceFolder: state?.remoteWorkspaceFolder ?? config.workspaceFolder };
+  const recorded = { containerId, generation, remoteUser: state?.remoteUser ?? 'root', remoteWorkspaceFolder: state?.remoteWorkspaceFolder ?? config.workspaceFolder };
   // Neither a recovery container nor a kept container whose devcontainer.json
   // cannot be read is reachable with the CLI: plain docker start and exec.
   const plainExec = state?.fallback === true
@@ -132,9 +138,9 @@ async function ensureRunning(ctx: CommandContext, configFile: string | undefined
   // it may only start the container, never create or replace one.
   if (!running) log.info('The dev container is stopped (the Docker host restarted?): starting it again.');
   const noLockfile = !(await tracksLockfile(log, config.workspaceFolder, signal));
-  const up = await runDevcontainerCli(log, upArgs({ workspaceFolder: config.workspaceFolder, configFile, expectExisting: true, noLockfile }), { bin: ctx.devcontainerBin, dockerHost: config.dockerHost, signal, timeoutMs: config.timeouts.upMs });
+  const up = await runDevcontainerCli(log, upArgs({ workspaceFolder: config.workspaceFolder, configFile, generation, expectExisting: true, noLockfile }), { bin: ctx.devcontainerBin, dockerHost: config.dockerHost, signal, timeoutMs: config.timeouts.upMs });
   if (up.result?.outcome === 'success') {
-    return { containerId: up.result.containerId, remoteUser: up.result.remoteUser, remoteWorkspaceFolder: up.result.remoteWorkspaceFolder };
+    return { containerId: up.result.containerId, generation, remoteUser: up.result.remoteUser, remoteWorkspaceFolder: up.result.remoteWorkspaceFolder };
   }
   const failure = describeFailure({ command: 'up', result: up.result, failedStep: up.failedStep, exitCode: up.exitCode });
   if (!state) throw new AgentError(`Could not start the dev container: ${failure.message}`, { lastLines: up.lastLines });

@@ -19,6 +19,8 @@ export interface FailureContext {
   readonly fingerprint?: Fingerprints;
   /** The container whose checkout this run already gave to `owner`. */
   readonly chowned?: { readonly containerId: string; readonly owner: string };
+  /** A replacement failed: what happened to its new container (builder/steps/replacement.ts, abandonAttempt). @default - no replacement */
+  readonly replacement?: { readonly abandoned: string };
 }
 
 /** How `up` ended after a failed dev container step. */
@@ -40,7 +42,8 @@ const BANNER = '!'.repeat(72);
  */
 export async function recoverFromFailure(ctx: CommandContext, error: BuilderError, at: FailureContext): Promise<Recovered> {
   const { config, log, signal } = ctx;
-  const docker = { log, workspaceFolder: config.workspaceFolder, dockerHost: config.dockerHost, signal };
+  // Only the recorded generation: never a backup, never a failed replacement's container.
+  const docker = { log, workspaceFolder: config.workspaceFolder, dockerHost: config.dockerHost, signal, generation: at.previous?.generation ?? 0 };
   const containers = await labeledContainers(docker).catch((e: unknown) => {
     log.warn(`Could not list the dev containers: ${e instanceof Error ? e.message : String(e)}`);
     return [];
@@ -90,9 +93,18 @@ async function keepContainer(ctx: CommandContext, error: BuilderError, kept: Lab
 
   const what = previous ? `the PREVIOUS dev container ${kept.id.slice(0, 12)}` : `the dev container ${kept.id.slice(0, 12)} as far as it got`;
   log.error(BANNER);
-  log.error(`The dev container could not be ${kind === 'lifecycle' ? 'set up' : 'built or started'}: ${error.message}`);
+  if (at.replacement) {
+    log.error(`The NEW configuration built, but its container could not ${kind === 'lifecycle' ? 'be set up' : 'start'}: ${error.message}`);
+  } else {
+    log.error(`The dev container could not be ${kind === 'lifecycle' ? 'set up' : 'built or started'}: ${error.message}`);
+  }
   for (const line of error.lastLines.slice(-15)) log.error(`  | ${line}`);
-  log.error(`The workspace runs ${what} instead; nothing was removed.`);
+  if (at.replacement) {
+    if (at.replacement.abandoned) log.error(at.replacement.abandoned);
+    log.error(`The workspace runs ${what} instead, unchanged: your files in it are untouched.`);
+  } else {
+    log.error(`The workspace runs ${what} instead; nothing was removed.`);
+  }
   log.error(kind === 'configuration'
     ? 'devcontainer.json cannot be read: fix it from inside the workspace, then restart the workspace.'
     : 'Fix .devcontainer/ (or the failing command) from inside the workspace, then restart the workspace to apply it.');
@@ -106,6 +118,8 @@ async function keepContainer(ctx: CommandContext, error: BuilderError, kept: Lab
     // What the kept container was built from: the next start compares with it.
     fingerprint: previous ? previous.fingerprint : error.fingerprint ?? at.fingerprint,
     containerId: kept.id,
+    generation: kept.generation,
+    backup: at.previous?.backup,
     remoteUser,
     remoteWorkspaceFolder,
     fallback: false,
@@ -126,12 +140,15 @@ async function startRecovery(ctx: CommandContext, error: BuilderError, at: Failu
   log.error(`There is no dev container: starting the RECOVERY container (${config.fallbackImage}) instead, with the workspace mounted,`);
   log.error('so you can connect, fix .devcontainer/ and restart the workspace.');
   log.error(BANNER);
-  const recovery = await startFallbackContainer({ log, image: config.fallbackImage!, workspaceFolder: config.workspaceFolder, dockerHost: config.dockerHost, signal });
+  const generation = at.previous?.generation ?? 0;
+  const recovery = await startFallbackContainer({ log, image: config.fallbackImage!, workspaceFolder: config.workspaceFolder, generation, dockerHost: config.dockerHost, signal });
   at.timings.total = Math.round(performance.now() - at.started);
   const state: BuilderState = {
     version: 1,
     workspaceFolder: config.workspaceFolder,
     containerId: recovery.containerId,
+    generation,
+    backup: at.previous?.backup,
     remoteUser: recovery.remoteUser,
     remoteWorkspaceFolder: recovery.remoteWorkspaceFolder,
     fallback: true,

@@ -18,6 +18,17 @@ export interface BuilderState {
    */
   readonly fingerprint?: StoredFingerprint;
   readonly containerId: string;
+  /**
+   * The generation of `containerId`, whose id labels every lookup uses
+   * (builder/devcontainer/args.ts, idLabelsFor). @default 0 (builders before generations)
+   */
+  readonly generation?: number;
+  /**
+   * The container the last successful replacement stopped and kept (at most
+   * one; removed only when a newer replacement keeps its own).
+   * @default - none
+   */
+  readonly backup?: { readonly containerId: string; readonly generation: number; readonly at: string };
   readonly remoteUser: string;
   readonly remoteWorkspaceFolder: string;
   /** The container is the recovery container from `DEVCONTAINER_FALLBACK_IMAGE`. */

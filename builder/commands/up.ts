@@ -10,6 +10,7 @@ import { installExtensions } from '../steps/install-extensions.js';
 import { tracksLockfile } from '../steps/lockfile.js';
 import { fixOwnership } from '../steps/ownership.js';
 import { pushCacheImage } from '../steps/push-cache.js';
+import { abandonAttempt, keepBackup, type ReplacementAttempt } from '../steps/replacement.js';
 import { describeBuild, recordContainerInfo } from '../steps/record-info.js';
 import { waitForDocker } from '../steps/wait-for-docker.js';
 import type { CommandContext } from './context.js';
@@ -53,6 +54,7 @@ export async function upCommand(ctx: CommandContext): Promise<UpOutcome> {
 
   let chowned: { containerId: string; owner: string } | undefined;
   let fingerprint: Fingerprints | undefined;
+  let attempt: ReplacementAttempt | undefined;
   try {
     const common = () => ({ log, workspaceFolder: config.workspaceFolder, dockerHost: config.dockerHost, timeoutMs: deadline.budget(), signal, devcontainerBin: ctx.devcontainerBin });
     if (previous?.fallback) log.info('The last start ended in the recovery container: trying the dev container again.');
@@ -70,6 +72,7 @@ export async function upCommand(ctx: CommandContext): Promise<UpOutcome> {
     const up = await inStep('devcontainer-up', () => log.time('Dev container', () => devcontainerUp({
       ...common(),
       previousFingerprint: previous?.fingerprint,
+      generation: previous?.generation ?? 0,
       // After a recovery container the dev container (if any) is of unknown
       // configuration: rebuild it, replacing it only once the build succeeded.
       rebuild: config.rebuild || previous?.fallback === true,
@@ -82,6 +85,7 @@ export async function upCommand(ctx: CommandContext): Promise<UpOutcome> {
       capacity: config.devcontainer.capacity,
     })), 'The dev container step failed');
     fingerprint = up.value.fingerprint;
+    attempt = up.value.attempt;
     timings.build = up.value.timings.buildMs;
     timings.start = up.value.timings.startMs;
     timings.lifecycle = up.value.timings.lifecycleMs;
@@ -92,7 +96,7 @@ export async function upCommand(ctx: CommandContext): Promise<UpOutcome> {
       if (fixed.changed) chowned = { containerId: up.value.containerId, owner };
     }
     if (mayNeedChown) {
-      const lifecycle = await inStep('devcontainer-up', () => log.time('Lifecycle commands', () => runLifecycleCommands({ ...common(), configFile: up.value.configFile })), 'The lifecycle commands failed');
+      const lifecycle = await inStep('devcontainer-up', () => log.time('Lifecycle commands', () => runLifecycleCommands({ ...common(), configFile: up.value.configFile, generation: up.value.generation, containerId: up.value.containerId })), 'The lifecycle commands failed');
       timings.lifecycle = lifecycle.ms;
     }
 
@@ -121,6 +125,9 @@ export async function upCommand(ctx: CommandContext): Promise<UpOutcome> {
       built,
       fingerprint: up.value.fingerprint,
       containerId: up.value.containerId,
+      generation: up.value.generation,
+      // The stopped old container of this replacement, else the one kept before.
+      backup: attempt?.old ? { containerId: attempt.old.id, generation: attempt.old.generation, at: new Date().toISOString() } : previous?.backup,
       remoteUser: owner,
       remoteWorkspaceFolder: up.value.remoteWorkspaceFolder,
       fallback: false,
@@ -129,6 +136,12 @@ export async function upCommand(ctx: CommandContext): Promise<UpOutcome> {
       timings,
     };
     await writeState(config.stateDir, state);
+    // The replacement is recorded: nothing from here on may undo it.
+    if (attempt) {
+      await keepBackup({ log, workspaceFolder: config.workspaceFolder, dockerHost: config.dockerHost, signal, attempt, previousBackup: previous?.backup?.containerId, remoteUser: previous?.remoteUser ?? owner })
+        .catch((e: unknown) => log.warn(`Could not check the backup containers: ${e instanceof Error ? e.message : String(e)}`));
+      attempt = undefined;
+    }
     log.info(`Timing: ${summary(timings)}`);
     log.info(`The dev container ${up.value.containerId.slice(0, 12)} is ready (user ${owner}, folder ${up.value.remoteWorkspaceFolder}).`);
     return { state, fallback: false, timings };
@@ -137,7 +150,13 @@ export async function upCommand(ctx: CommandContext): Promise<UpOutcome> {
     // Only a failed dev container step (also a CLI run that timed out) has a
     // recovery, and it must not cost the user the container they have.
     if (signal.aborted || failure.step !== 'devcontainer-up') throw failure;
-    const recovered = await recoverFromFailure(ctx, failure, { previous, timings, started, chowned, fingerprint });
+    // A failed replacement: the new container goes (only if it never started), the old one comes back.
+    attempt ??= failure.attempt;
+    const abandoned = attempt ? await abandonAttempt({ log, workspaceFolder: config.workspaceFolder, dockerHost: config.dockerHost, signal, attempt }).catch((e: unknown) => {
+      log.warn(`Could not clean up the failed replacement: ${describeError(e)}`);
+      return '';
+    }) : undefined;
+    const recovered = await recoverFromFailure(ctx, failure, { previous, timings, started, chowned, fingerprint, replacement: attempt ? { abandoned: abandoned ?? '' } : undefined });
     const { containerId } = recovered.state;
     if (recovered.fallback) log.warn(`Recovery container ${containerId.slice(0, 12)} is running. Timing: ${summary(timings)}`);
     else log.warn(`The workspace runs the dev container ${containerId.slice(0, 12)} as it is, without the failed step (see above). Timing: ${summary(timings)}`);

@@ -3,7 +3,14 @@ import type { CachePlan } from './cache.js';
 /** The id label the builder puts on its dev container (docs/architecture.md). */
 export const ID_LABEL_NAME = 'devcontainer-builder.workspace';
 
-/** `devcontainer-builder.workspace=<folder>`: finds the dev container of a workspace folder. */
+/**
+ * Second id label, from the first replacement on: which generation of the
+ * workspace's dev container this is (docs/decisions.md, "Replacements get a
+ * new generation"). A container without it is generation 0.
+ */
+export const GENERATION_LABEL_NAME = 'devcontainer-builder.generation';
+
+/** `devcontainer-builder.workspace=<folder>`: every container of a workspace folder, all generations. */
 export function idLabelFor(workspaceFolder: string): string {
   return `${ID_LABEL_NAME}=${workspaceFolder}`;
 }
@@ -14,6 +21,31 @@ export type GpuAvailability = 'all' | 'detect' | 'none';
 /** `--config <file>` when a configuration was chosen, else nothing. */
 export function configArgs(configFile: string | undefined): string[] {
   return configFile === undefined ? [] : ['--config', configFile];
+}
+
+/**
+ * The id labels of one generation of the dev container. The CLI sets every
+ * `--id-label` on the container it creates and finds its container by all of
+ * them together (devcontainers/cli src/spec-node/singleContainer.ts,
+ * spawnDevContainer and findDevContainer; src/spec-shutdown/dockerUtils.ts,
+ * listContainers: one `--filter label=` each), so the container of an older
+ * generation never matches. Generation 0 (containers of builders before
+ * generations) is found by the workspace label alone, as it always was.
+ */
+export function idLabelsFor(workspaceFolder: string, generation = 0): string[] {
+  const labels = [idLabelFor(workspaceFolder)];
+  if (generation > 0) labels.push(`${GENERATION_LABEL_NAME}=${generation}`);
+  return labels;
+}
+
+/** `--id-label a --id-label b`, for the CLI. */
+export function idLabelArgs(workspaceFolder: string, generation = 0): string[] {
+  return idLabelsFor(workspaceFolder, generation).flatMap((label) => ['--id-label', label]);
+}
+
+/** `--filter label=a --filter label=b`, for `docker ps`. */
+export function labelFilterArgs(workspaceFolder: string, generation = 0): string[] {
+  return idLabelsFor(workspaceFolder, generation).flatMap((label) => ['--filter', `label=${label}`]);
 }
 
 /** Options of {@link upArgs}. */
@@ -36,7 +68,14 @@ export interface UpArgsOptions {
    */
   readonly gpuAvailability?: GpuAvailability;
   readonly cache?: CachePlan;
-  /** Pass `--remove-existing-container`: the configuration changed or a rebuild was asked for. */
+  /** The generation whose id labels are passed. @default 0 */
+  readonly generation?: number;
+  /**
+   * Pass `--remove-existing-container`. Only for Compose configurations,
+   * whose container the CLI finds by project and service, not by id labels
+   * (devcontainers/cli src/spec-node/dockerCompose.ts, findComposeContainer),
+   * so generations cannot keep the old one aside.
+   */
   readonly removeExisting?: boolean;
   /** Pass `--skip-post-create`: lifecycle commands run later with `run-user-commands`. */
   readonly skipPostCreate?: boolean;
@@ -65,7 +104,7 @@ export function upArgs(options: UpArgsOptions): string[] {
     'up',
     '--workspace-folder', options.workspaceFolder,
     ...configArgs(options.configFile),
-    '--id-label', idLabelFor(options.workspaceFolder),
+    ...idLabelArgs(options.workspaceFolder, options.generation),
     '--log-format', 'json',
     // The builder runs as root; mapping the remote user's UID to root's
     // would only cost an extra image build. Ownership is fixed with chown.
@@ -84,10 +123,10 @@ export function upArgs(options: UpArgsOptions): string[] {
 
 /**
  * Arguments of `devcontainer build`: the image `up` would build, with the
- * same cache flags, so a later `up --remove-existing-container` finds its
+ * same cache flags, so the replacing `up` finds its
  * layers cached. `build` takes no `--id-label` (CLI 0.89.0 `build --help`).
  */
-export function buildArgs(options: Omit<UpArgsOptions, 'removeExisting' | 'skipPostCreate' | 'expectExisting' | 'gpuAvailability'>): string[] {
+export function buildArgs(options: Omit<UpArgsOptions, 'removeExisting' | 'skipPostCreate' | 'expectExisting' | 'gpuAvailability' | 'generation'>): string[] {
   const args = ['build', '--workspace-folder', options.workspaceFolder, ...configArgs(options.configFile), '--log-format', 'json'];
   for (const image of options.cache?.cacheFrom ?? []) args.push('--cache-from', image);
   if (options.cache?.cacheTo) args.push('--cache-to', options.cache.cacheTo);
@@ -97,6 +136,9 @@ export function buildArgs(options: Omit<UpArgsOptions, 'removeExisting' | 'skipP
 }
 
 /** Arguments of `devcontainer run-user-commands` for the builder's dev container. */
-export function runUserCommandsArgs(workspaceFolder: string, configFile?: string): string[] {
-  return ['run-user-commands', '--workspace-folder', workspaceFolder, ...configArgs(configFile), '--id-label', idLabelFor(workspaceFolder), '--log-format', 'json'];
+export function runUserCommandsArgs(workspaceFolder: string, generation = 0, containerId?: string, configFile?: string): string[] {
+  // With --container-id the CLI takes that container, the labels only name it
+  // (devcontainers/cli src/spec-node/utils.ts, findContainerAndIdLabels).
+  const container = containerId ? ['--container-id', containerId] : [];
+  return ['run-user-commands', '--workspace-folder', workspaceFolder, ...configArgs(configFile), ...container, ...idLabelArgs(workspaceFolder, generation), '--log-format', 'json'];
 }

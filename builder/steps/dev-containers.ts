@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { idLabelFor } from '../devcontainer/args.js';
+import { GENERATION_LABEL_NAME, idLabelFor, idLabelsFor } from '../devcontainer/args.js';
 import { containerIds, inspectContainers, removeContainers, type DockerTarget } from '../docker/client.js';
 
 /** Label marking a recovery container: the only containers the builder ever removes itself. */
@@ -15,6 +15,12 @@ export interface LabeledContainer {
   /** A recovery container (FALLBACK_LABEL), not a dev container. */
   readonly fallback: boolean;
   readonly created: string;
+  /** Its name, without Docker's leading `/`. */
+  readonly name: string;
+  /** Its `devcontainer-builder.generation` label; 0 without one. */
+  readonly generation: number;
+  /** Created but never started (`docker run` failed at start): it never ran anything. */
+  readonly neverStarted: boolean;
   /** The user the CLI would run commands as (see {@link remoteUserOf}). */
   readonly remoteUser: string;
   /** Where the checkout is mounted in the container. @default - not mounted directly */
@@ -23,17 +29,27 @@ export interface LabeledContainer {
 
 interface Inspected {
   Id?: string;
+  Name?: string;
   Created?: string;
-  State?: { Running?: boolean };
+  State?: { Running?: boolean; Status?: string; StartedAt?: string };
   Config?: { User?: string; Labels?: Record<string, string> | null };
   Mounts?: { Source?: string; Destination?: string }[] | null;
 }
 
-type DockerOptions = DockerTarget & { readonly workspaceFolder: string };
+export type DockerOptions = DockerTarget & { readonly workspaceFolder: string };
+// `docker inspect` of a container whose `docker run` failed at start (for
+// example an entrypoint that does not exist), as Docker Engine 20.10 shows
+// it: State.Status "created" and StartedAt the zero time.
+const NEVER = '0001-01-01T00:00:00Z';
 
-/** Every container with the workspace's id label (dev and recovery containers), newest first. */
-export async function labeledContainers(options: DockerOptions): Promise<LabeledContainer[]> {
-  const ids = await containerIds(options, [idLabelFor(options.workspaceFolder)]);
+/**
+ * The containers with the workspace's id label (dev and recovery
+ * containers), newest first: of one generation (generation 0: those without
+ * a generation label), or of all.
+ */
+export async function labeledContainers(options: DockerOptions & { readonly generation?: number }): Promise<LabeledContainer[]> {
+  const labels = options.generation === undefined ? [idLabelFor(options.workspaceFolder)] : idLabelsFor(options.workspaceFolder, options.generation);
+  const ids = await containerIds(options, labels);
   if (ids.length === 0) return [];
   const inspected = await inspectContainers<Inspected>(options, ids);
   return inspected
@@ -43,9 +59,13 @@ export async function labeledContainers(options: DockerOptions): Promise<Labeled
       running: c.State?.Running === true,
       fallback: c.Config?.Labels?.[FALLBACK_KEY] === FALLBACK_VALUE,
       created: c.Created ?? '',
+      name: (c.Name ?? '').replace(/^\//, ''),
+      generation: Number(c.Config?.Labels?.[GENERATION_LABEL_NAME] ?? 0) || 0,
+      neverStarted: c.State?.Running !== true && (c.State?.Status === 'created' || c.State?.StartedAt === NEVER),
       remoteUser: remoteUserOf(c.Config?.Labels?.[METADATA_LABEL], c.Config?.User),
       remoteWorkspaceFolder: c.Mounts?.find((m) => m.Source !== undefined && path.resolve(m.Source) === path.resolve(options.workspaceFolder))?.Destination,
     }))
+    .filter((c) => options.generation === undefined || c.generation === options.generation)
     .sort((a, b) => b.created.localeCompare(a.created));
 }
 

@@ -14,6 +14,7 @@ import { chooseConfig } from '../devcontainer/config-choice.js';
 import { hostRequirementWarnings, parseHostRequirements, type WorkspaceCapacity } from '../devcontainer/host-requirements.js';
 import { docker } from '../docker/client.js';
 import { pullCacheImages } from './pull-cache.js';
+import { stopForReplacement, type ReplacementAttempt } from './replacement.js';
 
 /** What `devcontainerUp` needs. */
 export interface DevcontainerUpOptions {
@@ -24,6 +25,8 @@ export interface DevcontainerUpOptions {
   readonly previousFingerprint?: StoredFingerprint;
   /** `DEVCONTAINER_REBUILD`: replace the container even if nothing changed. */
   readonly rebuild: boolean;
+  /** The generation of the current dev container (builder/devcontainer/args.ts, idLabelsFor). @default 0 */
+  readonly generation?: number;
   readonly cacheFrom: readonly string[];
   readonly cacheTo?: string;
   /** `DOCKER_CONFIG` with the registry credentials, for the builder's own cache pull only. @default - anonymous */
@@ -55,6 +58,10 @@ export interface DevcontainerUpResult extends UpSuccess {
   readonly name?: string;
   /** The configuration changed (or a rebuild was asked for): the container was replaced. */
   readonly replaced: boolean;
+  /** The generation of the running container, to record. */
+  readonly generation: number;
+  /** The replacement made: the old container it stopped is now the backup. @default - none */
+  readonly attempt?: ReplacementAttempt;
   readonly cache: CachePlan;
   /** An image was built in this run (so there is something to push to the cache). */
   readonly built: boolean;
@@ -66,11 +73,16 @@ export interface DevcontainerUpResult extends UpSuccess {
 /**
  * Create (or reuse) and start the dev container with `devcontainer up`.
  * The CLI never applies a changed configuration to an existing container, so
- * the configuration's fingerprint decides `--remove-existing-container`. The
- * CLI removes the old container before it builds (devcontainers/cli
- * src/spec-node/singleContainer.ts, findExistingContainer; dockerCompose.ts
- * likewise), so a replacement is built with `devcontainer build` first: a
- * failing build leaves the old container untouched.
+ * the configuration's fingerprint decides on a replacement. It is built with
+ * `devcontainer build` first (a failing build leaves the old container
+ * untouched); then the old container is stopped, never removed, and `up`
+ * creates the new one under the next generation's id labels, so the CLI's
+ * lookup (devcontainers/cli src/spec-node/singleContainer.ts,
+ * findExistingContainer) cannot find the old one. If that `up` fails, the
+ * error carries the attempt: `up` (builder/commands/up.ts) starts the old
+ * container again. Compose containers are found by project and service, not
+ * id labels (src/spec-node/dockerCompose.ts, findComposeContainer), so
+ * Compose keeps `--remove-existing-container` and its generation.
  */
 export async function devcontainerUp(options: DevcontainerUpOptions): Promise<DevcontainerUpResult> {
   const { log } = options;
@@ -103,24 +115,33 @@ export async function devcontainerUp(options: DevcontainerUpOptions): Promise<De
 
   let prebuildMs = 0;
   let prebuilt = false;
+  let attempt: ReplacementAttempt | undefined;
+  const currentGeneration = options.generation ?? 0;
   if (replaced) {
     log.info('Building the new image first: the current dev container is replaced only if the build succeeds.');
     const build = await runDevcontainerCli(log, buildArgs({ workspaceFolder: options.workspaceFolder, configFile, cache, noLockfile: options.noLockfile, dockerComposePath }), { ...cli, timeoutMs: deadline.budget() });
     if (build.result?.outcome !== 'success') fail('build', 'build', build, fingerprint);
     prebuildMs = build.durationMs;
     prebuilt = build.timings.buildMs > 0;
+    if (!usesCompose) attempt = await stopForReplacement({ log, workspaceFolder: options.workspaceFolder, dockerHost: options.dockerHost, signal: options.signal, generation: currentGeneration });
   }
+  const generation = attempt?.generation ?? currentGeneration;
 
   const up = await runDevcontainerCli(log, upArgs({
-    workspaceFolder: options.workspaceFolder, configFile, cache, removeExisting: replaced, skipPostCreate: options.skipPostCreate,
+    workspaceFolder: options.workspaceFolder, configFile, cache, generation, removeExisting: replaced && usesCompose, skipPostCreate: options.skipPostCreate,
     noLockfile: options.noLockfile, gpuAvailability: options.capacity?.gpuAvailability, dockerComposePath,
-  }), { ...cli, timeoutMs: deadline.budget() });
-  const result = ensureSuccess('up', up, fingerprint);
+  }), { ...cli, timeoutMs: deadline.budget() }).catch((error: unknown) => {
+    if (!attempt?.old) throw error;
+    throw new DevcontainerUpError(`The dev container step failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error, fingerprint, attempt, phase: 'up' });
+  });
+  const result = ensureSuccess('up', up, fingerprint, attempt);
   return {
     ...result,
     fingerprint,
     name,
     replaced,
+    generation,
+    attempt: attempt?.old ? attempt : undefined,
     cache,
     built: prebuilt || up.timings.buildMs > 0,
     timings: { ...up.timings, buildMs: up.timings.buildMs + prebuildMs, totalMs: up.durationMs + prebuildMs },
@@ -134,29 +155,29 @@ export async function devcontainerUp(options: DevcontainerUpOptions): Promise<De
  * @returns how long they took
  */
 export async function runLifecycleCommands(
-  options: Pick<DevcontainerUpOptions, 'log' | 'workspaceFolder' | 'dockerHost' | 'timeoutMs' | 'signal' | 'devcontainerBin'> & { readonly configFile?: string },
+  options: Pick<DevcontainerUpOptions, 'log' | 'workspaceFolder' | 'dockerHost' | 'timeoutMs' | 'signal' | 'devcontainerBin' | 'generation'> & { readonly configFile?: string; readonly containerId?: string },
 ): Promise<{ durationMs: number }> {
   const cli = { bin: options.devcontainerBin, dockerHost: options.dockerHost, signal: options.signal, timeoutMs: options.timeoutMs };
-  const runResult = await runDevcontainerCli(options.log, runUserCommandsArgs(options.workspaceFolder, options.configFile), cli);
+  const runResult = await runDevcontainerCli(options.log, runUserCommandsArgs(options.workspaceFolder, options.generation, options.containerId, options.configFile), cli);
   // run-user-commands prints `{"outcome":"success"}` without container details.
   if (runResult.result?.outcome !== 'success') ensureSuccess('run-user-commands', runResult);
   return { durationMs: runResult.durationMs };
 }
 
-function ensureSuccess(command: string, cliRun: CliRun, fingerprint?: Fingerprints): UpSuccess {
+function ensureSuccess(command: string, cliRun: CliRun, fingerprint?: Fingerprints, attempt?: ReplacementAttempt): UpSuccess {
   const { result } = cliRun;
   if (result?.outcome === 'success') {
     // The result line is the CLI's verdict; the exit code can be non-zero
     // after success (e.g. a background task failing on the way out).
     return result;
   }
-  return fail(command === 'run-user-commands' ? 'lifecycle' : 'up', command, cliRun, fingerprint);
+  return fail(command === 'run-user-commands' ? 'lifecycle' : 'up', command, cliRun, fingerprint, attempt);
 }
 
-function fail(phase: UpPhase, command: string, cliRun: CliRun, fingerprint: Fingerprints | undefined): never {
+function fail(phase: UpPhase, command: string, cliRun: CliRun, fingerprint: Fingerprints | undefined, attempt?: ReplacementAttempt): never {
   const failure = describeFailure({ command, result: cliRun.result, failedStep: cliRun.failedStep, exitCode: cliRun.exitCode });
   const lifecycle = failure.step.endsWith('Command');
-  throw new DevcontainerUpError(failure.message, { lastLines: cliRun.lastLines, fingerprint, phase: lifecycle ? 'lifecycle' : phase });
+  throw new DevcontainerUpError(failure.message, { lastLines: cliRun.lastLines, fingerprint, phase: lifecycle ? 'lifecycle' : phase, attempt: attempt?.old ? attempt : undefined });
 }
 
 /** `docker buildx version` and the current builder's driver; never throws. */

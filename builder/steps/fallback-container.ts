@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Logger } from '../log/logger.js';
 import { toBuilderError } from '../step-boundary.js';
-import { idLabelFor } from '../devcontainer/args.js';
+import { idLabelsFor } from '../devcontainer/args.js';
 import { docker } from '../docker/client.js';
 import { FALLBACK_LABEL, removeRecoveryContainers } from './dev-containers.js';
 
@@ -12,6 +12,8 @@ export interface FallbackOptions {
   readonly image: string;
   /** The checkout; mounted where the Dev Containers CLI mounts it (`/workspaces/<folder name>`). */
   readonly workspaceFolder: string;
+  /** The recorded generation, whose id labels `agent` looks for. @default 0 */
+  readonly generation?: number;
   readonly dockerHost?: string;
   readonly signal?: AbortSignal;
 }
@@ -41,7 +43,7 @@ export async function startFallbackContainer(options: FallbackOptions): Promise<
     await removeRecoveryContainers({ log, workspaceFolder, dockerHost: options.dockerHost, signal: options.signal });
     const created = await docker(options, [
       'run', '-d',
-      '--label', idLabelFor(workspaceFolder),
+      ...idLabelsFor(workspaceFolder, options.generation).flatMap((label) => ['--label', label]),
       '--label', FALLBACK_LABEL,
       '--mount', `type=bind,source=${workspaceFolder},target=${target}`,
       '--workdir', target,

@@ -2,7 +2,7 @@ import { AgentError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { ProcessError, run } from '../process.js';
 import { docker, dockerEnv, execScript } from '../docker/client.js';
-import { configArgs, idLabelFor } from '../devcontainer/args.js';
+import { configArgs, idLabelArgs } from '../devcontainer/args.js';
 import { agentBinaryUrl, coderArch, downloadAgentBinary } from './agent-binary.js';
 import { AGENT_BIN_DIR, prepareContainerScript, profileSnippet } from './agent-env.js';
 import { AGENT_BINARY_PATH, AGENT_PID_FILE, authTypeOf, cleanupDownloadsScript, launcherScript, stopLeftoverScript } from './agent-scripts.js';
@@ -15,11 +15,13 @@ export interface StartAgentOptions {
   readonly remoteWorkspaceFolder: string;
   /**
    * The checkout on the Docker host; `devcontainer exec` finds the container
-   * by its id label. Also the folder the template's apps open
+   * by its id labels. Also the folder the template's apps open
    * (`/workspaces/<repo>`): when `remoteWorkspaceFolder` differs, it becomes
    * a link to it inside the container.
    */
   readonly workspaceFolder: string;
+  /** The container's generation, the second id label. @default 0 */
+  readonly generation?: number;
   readonly agentUrl: string;
   /** A secret: reaches the agent through stdin and its environment only. */
   readonly agentToken: string;
@@ -111,7 +113,8 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
   log.info(`Starting the Coder agent in the dev container as ${options.remoteUser} in ${options.remoteWorkspaceFolder}`);
   const exited = (options.viaDevcontainer
     ? run(log, options.devcontainerBin ?? 'devcontainer', [
-      'exec', '--workspace-folder', options.workspaceFolder, ...configArgs(options.configFile), '--id-label', idLabelFor(options.workspaceFolder),
+      // --container-id: exactly this container (devcontainers/cli src/spec-node/utils.ts, findContainerAndIdLabels).
+      'exec', '--workspace-folder', options.workspaceFolder, ...configArgs(options.configFile), '--container-id', containerId, ...idLabelArgs(options.workspaceFolder, options.generation),
       ...Object.entries(agentEnv).flatMap(([k, v]) => ['--remote-env', `${k}=${v}`]),
       'sh', '-c', launcher,
     ], { ...agentRun, env: dockerEnv(options.dockerHost), signal: controller.signal })

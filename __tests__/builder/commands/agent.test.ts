@@ -154,6 +154,28 @@ describe('agentCommand with fake docker and devcontainer', () => {
     expect(world.sink.texts).toContain('postCreateCommand: succeeded');
   });
 
+  it('finds only the recorded generation: a stopped backup of an earlier replacement is never started or used', async () => {
+    world = new World();
+    world.containers([
+      world.container('bac', { running: false, generation: 1, created: '2026-01-01T00:00:00Z' }),
+      world.container('cur', { running: false, generation: 2, created: '2026-01-02T00:00:00Z' }),
+    ]);
+    await writeState(path.join(world.workspaces, '.devcontainer-builder'), {
+      version: 1, workspaceFolder: world.folder, containerId: 'cur'.padEnd(64, '0'), generation: 2, backup: { containerId: 'bac'.padEnd(64, '0'), generation: 1, at: new Date().toISOString() },
+      remoteUser: 'vscode', remoteWorkspaceFolder: '/workspaces/sample', fallback: false, updatedAt: new Date().toISOString(),
+    });
+    world.script([replay('up', 'success'), { tool: 'devcontainer', args: ['exec'], exit: 1 }]);
+    await expect(agentCommand(world.context('agent'), { restartDelaysMs: [] })).rejects.toThrow(AgentError);
+    const labels = [`devcontainer-builder.workspace=${world.folder}`, 'devcontainer-builder.generation=2'];
+    const calls = world.recordedCalls();
+    expect(calls.find((c) => c.args[0] === 'ps')!.args).toEqual(['ps', '-aq', ...labels.flatMap((l) => ['--filter', `label=${l}`])]);
+    for (const command of ['up', 'exec']) {
+      const call = calls.find((c) => c.tool === 'devcontainer' && c.args[0] === command)!;
+      expect(call.args.flatMap((a, i) => (call.args[i - 1] === '--id-label' ? [a] : []))).toEqual(labels);
+    }
+    expect(calls.some((c) => c.tool === 'docker' && c.args.join(' ').includes('bac000'))).toBe(false);
+  });
+
   it('issue 10.1: a kept container whose devcontainer.json cannot be read gets the agent through plain docker exec at once', async () => {
     world = new World();
     await writeState(path.join(world.workspaces, '.devcontainer-builder'), {

@@ -31,13 +31,16 @@ export interface FakeRule {
   readonly exit?: number;
   /** Answer only the first N matching calls. @default - every call */
   readonly maxCalls?: number;
+  /** `devcontainer up` creates this container with its --id-label labels (see fake.mjs). */
+  readonly creates?: { readonly Id: string; readonly name?: string; readonly neverStarted?: boolean };
 }
 
 /** A container of the fake docker's model: the `docker inspect` fields the builder reads. */
 export interface FakeContainer {
   readonly Id: string;
+  readonly Name?: string;
   readonly Created: string;
-  readonly State: { readonly Running: boolean };
+  readonly State: { readonly Running: boolean; readonly Status?: string; readonly StartedAt?: string };
   readonly Config: { readonly User: string; readonly Labels: Record<string, string> };
   readonly Mounts: readonly { readonly Type: string; readonly Source: string; readonly Destination: string }[];
   /** The daemon's error when `docker start` fails. */
@@ -119,12 +122,14 @@ export class World {
   }
 
   /** A container as `docker inspect` shows it, carrying this world's id label. */
-  container(id: string, options: { running?: boolean; fallback?: boolean; created?: string; user?: string; metadata?: readonly object[]; mountedAt?: string; startFails?: string } = {}): FakeContainer {
+  container(id: string, options: { running?: boolean; fallback?: boolean; created?: string; user?: string; metadata?: readonly object[]; mountedAt?: string; startFails?: string; name?: string; generation?: number } = {}): FakeContainer {
     const labels: Record<string, string> = { 'devcontainer-builder.workspace': this.folder };
+    if (options.generation) labels['devcontainer-builder.generation'] = String(options.generation);
     if (options.fallback) labels['devcontainer-builder.fallback'] = 'true';
     if (options.metadata) labels['devcontainer.metadata'] = JSON.stringify(options.metadata);
     return {
       Id: id.padEnd(64, '0'),
+      ...(options.name ? { Name: `/${options.name}` } : {}),
       Created: options.created ?? '2026-01-01T00:00:00.000000000Z',
       State: { Running: options.running ?? true },
       Config: { User: options.user ?? '', Labels: labels },

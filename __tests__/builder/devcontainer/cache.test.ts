@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cacheImageRef, parseBuildxDriver, planCache } from '../../../builder/devcontainer/cache.js';
-import { idLabelFor, upArgs } from '../../../builder/devcontainer/args.js';
+import { idLabelFor, idLabelsFor, labelFilterArgs, runUserCommandsArgs, upArgs } from '../../../builder/devcontainer/args.js';
 
 const FROM = ['ghcr.io/o/cache'];
 
@@ -73,5 +73,16 @@ describe('upArgs', () => {
     expect(plain).not.toContain('--remove-existing-container');
     expect(plain).not.toContain('--cache-to');
     expect(idLabelFor('/w')).toBe('devcontainer-builder.workspace=/w');
+  });
+
+  it('passes the generation as a second id label from generation 1 on; generation 0 is the workspace label alone', () => {
+    expect(idLabelsFor('/w')).toEqual(['devcontainer-builder.workspace=/w']);
+    expect(idLabelsFor('/w', 0)).toEqual(['devcontainer-builder.workspace=/w']);
+    expect(idLabelsFor('/w', 3)).toEqual(['devcontainer-builder.workspace=/w', 'devcontainer-builder.generation=3']);
+    expect(upArgs({ workspaceFolder: '/w', generation: 2 }).slice(0, 7)).toEqual([
+      'up', '--workspace-folder', '/w', '--id-label', 'devcontainer-builder.workspace=/w', '--id-label', 'devcontainer-builder.generation=2',
+    ]);
+    expect(runUserCommandsArgs('/w', 2)).toEqual(expect.arrayContaining(['--id-label', 'devcontainer-builder.generation=2']));
+    expect(labelFilterArgs('/w', 1)).toEqual(['--filter', 'label=devcontainer-builder.workspace=/w', '--filter', 'label=devcontainer-builder.generation=1']);
   });
 });

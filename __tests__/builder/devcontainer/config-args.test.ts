@@ -10,7 +10,7 @@ describe('issue 14.2/14.4: --config and --gpu-availability', () => {
   it('passes --config to every CLI call that reads the configuration', () => {
     expect(after(upArgs({ workspaceFolder: folder, configFile: config }), '--config')).toBe(config);
     expect(after(buildArgs({ workspaceFolder: folder, configFile: config }), '--config')).toBe(config);
-    expect(after(runUserCommandsArgs(folder, config), '--config')).toBe(config);
+    expect(after(runUserCommandsArgs(folder, 0, undefined, config), '--config')).toBe(config);
     expect(after(mergedConfigurationArgs({ workspaceFolder: folder, configFile: config, containerId: 'c0ffee' }), '--config')).toBe(config);
   });
 

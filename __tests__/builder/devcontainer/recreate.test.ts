@@ -40,7 +40,13 @@ describe('devcontainerUp: when the dev container is recreated', () => {
   beforeEach(() => { sink = new MemorySink(); });
   afterEach(() => world?.remove());
   const options = () => ({ log: new Logger(sink), workspaceFolder: world.folder, rebuild: false, cacheFrom: [], timeoutMs: 60_000, devcontainerBin: 'devcontainer' });
-  const removed = () => world.recordedCalls().filter((c) => c.args[0] === 'up').map((c) => c.args.includes('--remove-existing-container'));
+  // A replacement is built first and never passes --remove-existing-container
+  // (builder/steps/devcontainer-up.ts): per `up`, whether a build preceded it.
+  const removed = () => {
+    const calls = world.recordedCalls().filter((c) => c.tool === 'devcontainer' && ['build', 'up'].includes(c.args[0]!));
+    expect(calls.some((c) => c.args.includes('--remove-existing-container'))).toBe(false);
+    return calls.flatMap((c, i) => (c.args[0] === 'up' ? [calls[i - 1]?.args[0] === 'build'] : []));
+  };
 
   async function prepared(config: object = CONFIG): Promise<World> {
     const w = new World(config);
@@ -122,7 +128,7 @@ describe('devcontainerUp: when the dev container is recreated', () => {
     expect(result.fingerprint).toEqual(first.fingerprint);
     const warning = sink.lines.find((l) => l.level === 'warn' && l.text.startsWith(`${file}:3:3: syntax error in devcontainer.json: expected "," or "}"`));
     expect(warning?.text).toContain('the existing dev container is kept');
-    // Even with rebuild the CLI decides; the builder only passes --remove-existing-container as asked.
+    // With rebuild the container is replaced (built first) even though nothing changed.
     world.script([UP, BUILD_SUCCESS]);
     await devcontainerUp({ ...options(), rebuild: true, previousFingerprint: first.fingerprint });
     expect(removed()).toEqual([true]);
