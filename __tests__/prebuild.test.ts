@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { claimIdentity, claimSensitiveParts, parameterDefaults as defaults, prebuildIdentity, type Identity } from './support/prebuild-identities.js';
+import { claimIdentity, claimSensitiveParts, NO_GPU_VALUES, parameterDefaults as defaults, prebuildIdentity, type Identity } from './support/prebuild-identities.js';
 import { IN_CI } from './support/shared-dir.js';
 import { synthTemplate } from './support/synth.js';
 import { TERRAFORM, terraformAvailable } from './support/terraform-eval.js';
@@ -40,9 +40,7 @@ const SHARED: Record<string, string> = {
   'var.storage_class != "" ? var.storage_class : null': '',
   'var.pvc_access_mode': 'ReadWriteOnce',
   'var.up_timeout_seconds': '3600',
-  'var.gpu_count >= 1 ? "all" : "none"': 'none',
-  'local.runtime_class_name != "" ? local.runtime_class_name : null': '',
-  'merge({"cpu" = data.coder_parameter.cpu.value, "memory" = "${data.coder_parameter.memory.value}Gi"}, (var.gpu_count >= 1) ? {"nvidia.com/gpu" = tostring(var.gpu_count)} : {})': '{"cpu":"2","memory":"4Gi"}',
+  ...NO_GPU_VALUES,
 };
 
 /** The parts of the template a claim must not change, resolved for one identity. */

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeDocker } from '../support/docker.js';
 import type { FixtureRepo } from '../support/git-server.js';
 import type { PodRunner } from '../support/pod-runner.js';
-import { claimIdentity, claimSensitiveParts, parameterDefaults, prebuildIdentity, resolveStrict } from '../support/prebuild-identities.js';
+import { claimIdentity, claimSensitiveParts, NO_GPU_VALUES, parameterDefaults, prebuildIdentity, resolveStrict } from '../support/prebuild-identities.js';
 import { devContainerId, dind, fixtureFiles, inDevContainer, runCleanups, secretsIn, setUpEnv, templateValues, waitForReports, workspacePod, type E2eEnv } from './workspace-pod.js';
 
 const FOLDER = '/workspaces/prebuilt';
@@ -23,6 +23,7 @@ const OFF_VALUES = {
   // Read by Kubernetes, not by the pod runner (resources, claims): the defaults the preset sets.
   'var.pvc_access_mode': 'ReadWriteOnce',
   'var.storage_class != "" ? var.storage_class : null': '',
+  ...NO_GPU_VALUES,
 };
 
 describeDocker('issue 15: a prebuilt workspace is claimed without touching its pod', () => {

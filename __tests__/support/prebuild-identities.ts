@@ -16,6 +16,17 @@ import { LONGEST_OWNER, LONGEST_WORKSPACE, OWNER_ID, WORKSPACE_ID } from './long
  */
 export const PREBUILDS_USER = { id: 'c42fdf75-3097-471c-8c33-fb52454d81c0', name: 'prebuilds', fullName: 'Prebuilds Owner', email: 'prebuilds@system' } as const;
 
+/**
+ * The references only Kubernetes reads (the pod runner ignores resources and
+ * runtime classes), at the template's defaults without GPUs (issue 14.2):
+ * the comparison of a prebuild with its claim resolves them too.
+ */
+export const NO_GPU_VALUES: Readonly<Record<string, string>> = {
+  'var.gpu_count >= 1 ? "all" : "none"': 'none',
+  'local.runtime_class_name != "" ? local.runtime_class_name : null': '',
+  'merge({"cpu" = data.coder_parameter.cpu.value, "memory" = "${data.coder_parameter.memory.value}Gi"}, (var.gpu_count >= 1) ? {"nvidia.com/gpu" = tostring(var.gpu_count)} : {})': '{"cpu":"2","memory":"4Gi"}',
+};
+
 /** One identity: the values of the owner- and name-dependent references. */
 export type Identity = Readonly<Record<string, string>>;
 
