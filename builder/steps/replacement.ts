@@ -1,5 +1,5 @@
 import type { ReplacementAttempt } from '../devcontainer/replacement-attempt.js';
-import { docker as dockerCall } from '../docker/client.js';
+import { docker as dockerCall, removeContainers } from '../docker/client.js';
 import { labeledContainers, type DockerOptions, type LabeledContainer } from './dev-containers.js';
 
 export type { ReplacementAttempt } from '../devcontainer/replacement-attempt.js';
@@ -88,5 +88,5 @@ export async function keepBackup(options: DockerOptions & { readonly attempt: Re
   const exists = (await labeledContainers({ ...options, generation: undefined })).some((c) => c.id.startsWith(earlier) || earlier.startsWith(c.id));
   if (!exists) return;
   log.info(`Removing the backup container ${short(earlier)} of an earlier replacement (a newer backup replaces it).`);
-  await docker(options, ['rm', '-f', earlier]).catch((e: unknown) => log.warn(`Could not remove the old backup ${short(earlier)}: ${e instanceof Error ? e.message : String(e)}`));
+  await removeContainers(options, [earlier]).catch((e: unknown) => log.warn(`Could not remove the old backup ${short(earlier)}: ${e instanceof Error ? e.message : String(e)}`));
 }
