@@ -18,11 +18,16 @@ export interface RunOptions {
   /** Sent on stdin, then stdin is closed. @default - stdin is closed immediately */
   readonly input?: string;
   /**
-   * What to do with each output line. `'log'` writes stdout at info and
-   * stderr at the `stderrLevel`; a function receives every line instead, and
-   * the lines are then not kept (`stdout`/`stderr` of the result are empty:
-   * a chatty build streamed line by line must not grow the heap, only the
-   * bounded `tail` is kept); `'quiet'` only keeps the tail for error messages.
+   * What to do with each output line. Output is never kept whole when it is
+   * streamed line by line (a chatty build must not grow the heap):
+   * - `'log'` writes stdout at info and stderr at the `stderrLevel`; the
+   *   result's `stdout`/`stderr` keep only the end of each stream
+   *   ({@link LOG_RESULT_CHARS}, whole lines: enough for an id printed last);
+   * - a function receives every line instead; `stdout`/`stderr` are empty;
+   * - `'quiet'` logs nothing and keeps `stdout`/`stderr` whole for the caller
+   *   to parse, up to {@link QUIET_MAX_CHARS} each: a command printing more
+   *   fails with `ProcessError` rather than return a cut (wrong) result.
+   * The bounded `tail` is kept in every mode, for error messages.
    * @default 'log'
    */
   readonly onLine?: 'log' | 'quiet' | ((line: string, stream: 'stdout' | 'stderr') => void);
@@ -79,10 +84,14 @@ export async function run(log: Logger, file: string, args: readonly string[], op
   const tailLimit = options.tailLines ?? 40;
   const tail: string[] = [];
   const onLine = options.onLine ?? 'log';
-  const keepLines = typeof onLine !== 'function';
+  const kept = {
+    stdout: keeper(onLine),
+    stderr: keeper(onLine),
+  };
   const handle = (stream: 'stdout' | 'stderr') => (line: string) => {
     tail.push(line);
     if (tail.length > tailLimit) tail.shift();
+    kept[stream].add(line);
     if (typeof onLine === 'function') onLine(line, stream);
     else if (onLine === 'log') log.log(stream === 'stderr' ? (options.stderrLevel ?? 'info') : 'info', line);
   };
@@ -102,8 +111,8 @@ export async function run(log: Logger, file: string, args: readonly string[], op
     reject: false,
     stripFinalNewline: true,
     // Generator transforms see one line at a time, as it arrives.
-    stdout: lineTap(handle('stdout'), keepLines),
-    stderr: lineTap(handle('stderr'), keepLines),
+    stdout: lineTap(handle('stdout')),
+    stderr: lineTap(handle('stderr')),
   });
   const stop = stopper(subprocess.pid, options);
   if (subprocess.pid !== undefined) LIVE_GROUPS.add(subprocess.pid);
@@ -115,6 +124,11 @@ export async function run(log: Logger, file: string, args: readonly string[], op
   log.debug(`Done: ${file} exited ${result.exitCode ?? result.signal} after ${formatDuration(durationMs)}`);
 
   const plainExit = !stop.timedOut && !stop.cancelled && result.exitCode !== undefined && result.signal === undefined;
+  const overflow = (['stdout', 'stderr'] as const).find((stream) => kept[stream].overflowed);
+  if (overflow !== undefined && (!result.failed || (options.allowFailure === true && plainExit))) {
+    throw new ProcessError(`${file} printed more than ${QUIET_MAX_CHARS} characters on ${overflow}, more than a quiet command's result may hold`,
+      command, result.exitCode, undefined, false, [...tail]);
+  }
   if (result.failed && !(options.allowFailure === true && plainExit)) {
     const err = result as unknown as ExecaError;
     const reason = stop.timedOut
@@ -131,8 +145,8 @@ export async function run(log: Logger, file: string, args: readonly string[], op
   return {
     command,
     exitCode: result.exitCode ?? -1,
-    stdout: String(result.stdout ?? ''),
-    stderr: String(result.stderr ?? ''),
+    stdout: kept.stdout.text(),
+    stderr: kept.stderr.text(),
     durationMs,
     tail: [...tail],
   };
@@ -234,11 +248,56 @@ function stopper(pid: number | undefined, options: RunOptions) {
   return state;
 }
 
+/** Characters of each stream a `'log'` result keeps: the end of the output, whole lines. */
+export const LOG_RESULT_CHARS = 64 * 1024;
+
+/** Characters of each stream a `'quiet'` result keeps at most; beyond, the command fails. */
+export const QUIET_MAX_CHARS = 16 * 1024 * 1024;
+
+/** What the result keeps of one stream, by mode (see `RunOptions.onLine`). */
+function keeper(onLine: RunOptions['onLine']) {
+  const lines: string[] = [];
+  let first = 0;
+  let chars = 0;
+  let overflowed = false;
+  const add = (line: string): void => {
+    if (typeof onLine === 'function' || overflowed) return;
+    // Each line costs its newline too, as in the joined text.
+    chars += line.length + 1;
+    lines.push(line);
+    if (onLine === 'quiet') {
+      if (chars - 1 > QUIET_MAX_CHARS) {
+        overflowed = true;
+        lines.length = 0;
+      }
+      return;
+    }
+    // 'log': drop whole lines from the front; the last line alone may be cut to its end.
+    while (chars - 1 > LOG_RESULT_CHARS && lines.length - first > 1) chars -= (lines[first++] as string).length + 1;
+    if (chars - 1 > LOG_RESULT_CHARS) {
+      const last = lines.length - 1;
+      lines[last] = (lines[last] as string).slice(-LOG_RESULT_CHARS);
+      chars = LOG_RESULT_CHARS + 1;
+    }
+    // Compact now and then; splice on every line would copy the array each time.
+    if (first > 1024 && first * 2 > lines.length) {
+      lines.splice(0, first);
+      first = 0;
+    }
+  };
+  return {
+    add,
+    get overflowed() {
+      return overflowed;
+    },
+    text: () => (first === 0 ? lines : lines.slice(first)).join('\n'),
+  };
+}
+
 // A generator transform that yields nothing drops the line from execa's
-// buffer, so only what `keep` lets through accumulates in the result.
-function lineTap(onLine: (line: string) => void, keep: boolean) {
+// buffer: what the result keeps is the keeper's, bounded in every mode.
+function lineTap(onLine: (line: string) => void) {
   return function* (line: unknown) {
     onLine(String(line));
-    if (keep) yield line;
   };
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Logger } from '../../builder/log/logger.js';
 import { MemorySink } from '../../builder/log/memory-sink.js';
-import { PASS_ENV, ProcessError, run } from '../../builder/process.js';
+import { LOG_RESULT_CHARS, PASS_ENV, ProcessError, QUIET_MAX_CHARS, run } from '../../builder/process.js';
+import type { LogLine, LogSink } from '../../builder/log/log-line.js';
 
 function logger() {
   const sink = new MemorySink();
@@ -41,6 +42,35 @@ describe('run', () => {
     expect(result.stdout).toBe('');
     expect(result.stderr).toBe('');
     expect(result.tail).toHaveLength(3);
+  });
+
+  it('issue 13.5: a command streamed to the log keeps only the end of its output in the result, never all of it', async () => {
+    // Counts what reaches the log without keeping it, so only run() could hold the output.
+    let logged = 0;
+    const counting: LogSink = { write: (line: LogLine) => { if (line.text.startsWith('line ')) logged += 1; }, flush: async () => {} };
+    // 100,000 lines of ~110 characters on each stream: 11 MB each that a buffering runner would keep.
+    const script = 'gen() { yes "$(printf %0100d 0)" | head -n 100000 | sed "s/^/line /"; }; gen; gen >&2; echo last-line';
+    const result = await run(new Logger(counting), 'sh', ['-c', script], { tailLines: 5 });
+    expect(logged).toBe(200_000);
+    for (const text of [result.stdout, result.stderr]) {
+      expect(text.length).toBeLessThanOrEqual(LOG_RESULT_CHARS);
+      expect(text.length).toBeGreaterThan(LOG_RESULT_CHARS / 2);
+      // Whole lines: the kept text starts at a line's beginning.
+      expect(text.startsWith('line 0')).toBe(true);
+    }
+    expect(result.stdout.endsWith('\nlast-line')).toBe(true);
+    expect(result.tail).toHaveLength(5);
+  });
+
+  it('issue 13.5: a quiet command keeps its output whole for the caller, and fails rather than grow past the bound', async () => {
+    const { log, sink } = logger();
+    const small = await run(log, 'sh', ['-c', 'echo a; echo; echo c; echo e >&2'], { onLine: 'quiet' });
+    expect([small.stdout, small.stderr]).toEqual(['a\n\nc', 'e']);
+    // A little more than QUIET_MAX_CHARS on stdout (lines of 1,024 characters).
+    const lines = Math.ceil(QUIET_MAX_CHARS / 1025) + 10;
+    const big = run(log, 'sh', ['-c', `yes "$(printf %01024d 0)" | head -n ${lines}`], { onLine: 'quiet', allowFailure: true });
+    await expect(big).rejects.toMatchObject({ name: 'ProcessError', message: expect.stringContaining('printed more than') });
+    expect(sink.texts.some((t) => t.startsWith('0000'))).toBe(false);
   });
 
   it('issue 11.4: a child starts from an allow-listed environment, never the builder\'s secrets', async () => {
