@@ -96,4 +96,30 @@ describe('HttpCoderLogApi', () => {
   it('fails on a bad retry option, naming it', () => {
     expect(() => new HttpCoderLogApi({ url: 'http://x', token: 't', retry: { retries: -1 } })).toThrow('retry.retries must be a finite number ≥ 0, got -1 (number).');
   });
+
+  it('abandons a request Coder does not answer after requestTimeoutMs, as a network failure', async () => {
+    const coder = await fake();
+    coder.hang(true);
+    const api = new HttpCoderLogApi({ url: coder.url, token: coder.token, retry: { ...FAST_RETRY, retries: 0, requestTimeoutMs: 150 } });
+    await expect(api.postLogSource(SOURCE)).rejects.toMatchObject({ kind: 'network', message: expect.stringContaining('timed out after 150 ms') });
+  });
+
+  it('stops a hanging request at once when the caller cancels', async () => {
+    const coder = await fake();
+    coder.hang(true);
+    const api = new HttpCoderLogApi({ url: coder.url, token: coder.token, retry: { ...FAST_RETRY, requestTimeoutMs: 60_000 } });
+    const controller = new AbortController();
+    const call = api.patchLogs(SOURCE.id, [entry('x')], controller.signal);
+    setTimeout(() => controller.abort(), 50);
+    await expect(call).rejects.toThrow(/cancelled|abort/i);
+  });
+
+  it('reuses one kept-alive connection for consecutive calls', async () => {
+    const coder = await fake();
+    const api = new HttpCoderLogApi({ url: coder.url, token: coder.token, retry: FAST_RETRY });
+    await api.postLogSource(SOURCE);
+    for (let i = 0; i < 5; i++) await api.patchLogs(SOURCE.id, [entry(`line ${i}`)]);
+    expect(coder.logsFor(SOURCE.id).map((l) => l.output)).toEqual(['line 0', 'line 1', 'line 2', 'line 3', 'line 4']);
+    expect(new Set(coder.requests.map((r) => r.headers.connection))).toEqual(new Set(['keep-alive']));
+  });
 });
