@@ -26,6 +26,9 @@ const ANSI = new RegExp(
 // C0 and C1 controls except TAB; NUL in particular is rejected by PostgreSQL text.
 const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g;
 
+// Everything the passes below act on: ESC, CR and the other controls, 8-bit CSI, any surrogate.
+const NEEDS_WORK = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\uD800-\uDFFF]/;
+
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 /**
@@ -34,6 +37,9 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  * frame, other control characters removed, lone surrogates replaced by U+FFFD.
  */
 export function sanitizeForCoder(text: string): string {
+  // Most lines hold none of it: one scan instead of four passes (every line
+  // goes through here, and a burst is CPU-bound on the per-line cost).
+  if (!NEEDS_WORK.test(text)) return text;
   let out = text.replace(ANSI, '');
   const cr = out.lastIndexOf('\r', out.length - 2);
   if (cr !== -1) out = out.slice(cr + 1);

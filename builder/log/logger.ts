@@ -9,6 +9,10 @@ export class Logger {
 
   /** Log text at a level; multi-line text becomes one line each. */
   log(level: LogLevel, text: string): void {
+    if (!text.includes('\n')) {
+      this.sink.write({ time: new Date(), level, text });
+      return;
+    }
     for (const part of text.split(/\r?\n/)) {
       this.sink.write({ time: new Date(), level, text: part });
     }

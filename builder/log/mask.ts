@@ -32,7 +32,8 @@ export function createMasker(secrets: readonly string[]): (text: string) => stri
   const pattern = ordered.length === 0 ? undefined : new RegExp(ordered.map(escapeRegExp).join('|'), 'g');
   return (text) => {
     const masked = pattern === undefined ? text : text.replace(pattern, MASK);
-    return masked.replace(URL_CREDENTIALS, `$1${MASK}@`);
+    // Credentials in a URL need "://" and "@": most lines have neither, skip the scan.
+    return masked.includes('@') ? masked.replace(URL_CREDENTIALS, `$1${MASK}@`) : masked;
   };
 }
 

@@ -24,6 +24,21 @@ describe('sanitizeForCoder', () => {
   });
 });
 
+describe('sanitizeForCoder fast path', () => {
+  it('returns plain text unchanged, tabs, Latin-1 and valid pairs included', () => {
+    for (const text of ['', 'plain', 'a\tb ü é ÿ', 'emoji 😀 ok', 'x'.repeat(5000)]) expect(sanitizeForCoder(text)).toBe(text);
+  });
+
+  it('still acts on each kind of character the passes handle, wherever it is in a long line', () => {
+    const long = 'y'.repeat(3000);
+    expect(sanitizeForCoder(`${long}\u001b[31m!`)).toBe(`${long}!`);
+    expect(sanitizeForCoder(`${long}\u009b1m!`)).toBe(`${long}!`);
+    expect(sanitizeForCoder(`old\r${long}`)).toBe(long);
+    expect(sanitizeForCoder(`${long}\u0001\u001f\u007f\u009f`)).toBe(long);
+    expect(sanitizeForCoder(`${long}\uDC00`)).toBe(`${long}\uFFFD`);
+  });
+});
+
 describe('splitForCoder', () => {
   it('keeps short lines whole', () => {
     expect(splitForCoder('short')).toEqual(['short']);
