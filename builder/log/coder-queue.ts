@@ -23,7 +23,20 @@ export interface LeftOut {
 }
 
 /** Bytes kept free for the "lines left out" line itself. */
-const MARKER_RESERVE_BYTES = 256;
+export const MARKER_RESERVE_BYTES = 256;
+
+/**
+ * The budget below which nothing is lost: output of at most `bytes` (Coder's
+ * count: UTF-8 bytes of the outputs after splitting) in at most `lines`
+ * entries is delivered whole, in order, each entry once, however fast it is
+ * written and however slowly Coder acknowledges (within the flush deadline).
+ * Beyond either bound the queue keeps the beginning and the end and puts one
+ * "lines left out" line between them. `lines` is the queue plus the ring, each
+ * `maxQueueLines`: both fill only while Coder has acknowledged nothing.
+ */
+export function lossFreeBudget(options: Pick<BudgetQueueOptions, 'budgetBytes' | 'maxQueueLines'>): { bytes: number; lines: number } {
+  return { bytes: options.budgetBytes - MARKER_RESERVE_BYTES, lines: 2 * options.maxQueueLines };
+}
 
 /**
  * The lines bound for Coder, kept inside a byte budget and a line bound.

@@ -1,6 +1,9 @@
 import type { CoderLogApi, CoderLogSource } from './coder-api.js';
 import type { LogLevel } from './log-line.js';
 
+/** Lines queued for Coder at most, by default. */
+export const DEFAULT_MAX_QUEUE_LINES = 20_000;
+
 /** Options of {@link CoderSink}. */
 export interface CoderSinkOptions {
   readonly api: CoderLogApi;
@@ -24,7 +27,11 @@ export interface CoderSinkOptions {
   readonly maxBatchLines?: number;
   /** UTF-8 bytes of output per PATCH, at most (a single longer line still goes alone). @default 262_144 */
   readonly maxBatchBytes?: number;
-  /** Lines waiting for Coder, at most, while it does not answer. @default 20_000 */
+  /**
+   * Lines queued for Coder, at most, while it does not answer; as many again
+   * are held behind them (see `lossFreeBudget` in coder-queue.ts for what is
+   * then delivered whole). @default DEFAULT_MAX_QUEUE_LINES
+   */
   readonly maxQueueLines?: number;
   /**
    * Receives what the sink has to say about itself (Coder unreachable, limit

@@ -1,11 +1,12 @@
 import { CoderApiError, type CoderLogApi, type CoderLogEntry, type CoderLogSource } from './coder-api.js';
-import type { CoderSinkOptions, CoderSinkStats } from './coder-sink-options.js';
+import { DEFAULT_MAX_QUEUE_LINES, type CoderSinkOptions, type CoderSinkStats } from './coder-sink-options.js';
 import { leftOutEntry, limitReachedEntry } from './coder-messages.js';
 import { BudgetQueue } from './coder-queue.js';
 import { CODER_AGENT_LOG_LIMIT_BYTES, DEV_CONTAINER_LOG_SOURCE } from './coder-source.js';
 import { sanitizeForCoder, splitForCoder, toCoderLevel } from './coder-text.js';
 import type { LogLevel, LogLine, LogSink } from './log-line.js';
 
+export { DEFAULT_MAX_QUEUE_LINES } from './coder-sink-options.js';
 export type { CoderSinkOptions, CoderSinkStats } from './coder-sink-options.js';
 
 /**
@@ -42,7 +43,7 @@ export class CoderSink implements LogSink {
     this.notify = options.notify ?? (() => {});
     this.queue = new BudgetQueue({
       budgetBytes: options.budgetBytes ?? CODER_AGENT_LOG_LIMIT_BYTES / 2,
-      maxQueueLines: options.maxQueueLines ?? 20_000,
+      maxQueueLines: options.maxQueueLines ?? DEFAULT_MAX_QUEUE_LINES,
     });
     this.timer = setInterval(() => this.kick(false), options.flushIntervalMs ?? 500);
     // Pending lines alone must not keep the process alive; close() delivers them.

@@ -1,11 +1,38 @@
 import { describe, expect, it } from 'vitest';
-import { BudgetQueue, type LeftOut } from '../../../builder/log/coder-queue.js';
+import { BudgetQueue, lossFreeBudget, type LeftOut } from '../../../builder/log/coder-queue.js';
 
 const e = (output: string) => ({ created_at: '2026-11-27T10:00:00.000Z', output, level: 'info' as const });
 const marker = (l: LeftOut) => e(`[${l.lines} left out${l.overBudget ? ' budget' : ''}${l.overQueue ? ' queue' : ''}]`);
 const drain = (q: BudgetQueue) => q.take(1_000_000).map((x) => x.output);
 
 describe('BudgetQueue', () => {
+  it('issue 13.5: output within the loss-free budget arrives whole even when nothing is taken until the end', () => {
+    const options = { budgetBytes: 4_096, maxQueueLines: 100 };
+    const budget = lossFreeBudget(options);
+    expect(budget).toEqual({ bytes: 4_096 - 256, lines: 200 });
+    // At the byte bound (19 entries of 200 bytes, one of 40: exactly 3,840) …
+    const bytesCase = new BudgetQueue(options);
+    const big = Array.from({ length: 19 }, (_, i) => `${String(i).padStart(3, '0')}${'b'.repeat(197)}`);
+    for (const t of [...big, 'z'.repeat(40)]) bytesCase.push(e(t));
+    bytesCase.release(marker);
+    expect(drain(bytesCase)).toEqual([...big, 'z'.repeat(40)]);
+    // … and at the line bound (200 lines of 2 bytes), the queue full while Coder does not answer.
+    const linesCase = new BudgetQueue(options);
+    const short = Array.from({ length: budget.lines }, (_, i) => String(i % 100).padStart(2, '0'));
+    for (const t of short) linesCase.push(e(t));
+    linesCase.release(marker);
+    expect(drain(linesCase)).toEqual(short);
+    // One byte or one line more, and the middle goes, said by one marker.
+    const over = new BudgetQueue(options);
+    for (const t of [...big, 'z'.repeat(41)]) over.push(e(t));
+    over.release(marker);
+    expect(drain(over).some((o) => o.startsWith('['))).toBe(true);
+    const overLines = new BudgetQueue(options);
+    for (const t of [...short, 'xx']) overLines.push(e(t));
+    overLines.release(marker);
+    expect(drain(overLines).some((o) => o.startsWith('['))).toBe(true);
+  });
+
   it('queues in order while within the head share', () => {
     const q = new BudgetQueue({ budgetBytes: 1_000, maxQueueLines: 100 });
     for (const t of ['a', 'b', 'c']) q.push(e(t));
