@@ -51,3 +51,16 @@ export function* benchLines(count: number, seed = 42): Generator<string> {
     yield tag + filler.slice(start, start + Math.max(0, length - tag.length));
   }
 }
+
+/**
+ * Short lines (`L0000000 done`, 13 bytes) like a build's step markers: with
+ * them the sink's line bound, not its byte budget, is what a burst reaches first.
+ */
+export function* shortLines(count: number): Generator<string> {
+  for (let i = 0; i < count; i++) yield `${lineTag(i)}done`;
+}
+
+/** The lines of a shape, by name (the bench child and parent must agree). */
+export function linesOf(shape: 'mixed' | 'short', count: number): Generator<string> {
+  return shape === 'short' ? shortLines(count) : benchLines(count);
+}

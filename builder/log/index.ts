@@ -8,7 +8,7 @@ import { MaskingSink, createMasker } from './mask.js';
 
 export { CoderApiError, HttpCoderLogApi } from './coder-api.js';
 export type { CoderLogApi, CoderLogEntry, CoderLogSource, CoderRetryOptions } from './coder-api.js';
-export { CoderSink } from './coder-sink.js';
+export { CoderSink, DEFAULT_MAX_QUEUE_LINES } from './coder-sink.js';
 export type { CoderSinkOptions, CoderSinkStats } from './coder-sink.js';
 export { CODER_AGENT_LOG_LIMIT_BYTES, DEV_CONTAINER_LOG_SOURCE } from './coder-source.js';
 export { ConsoleSink, formatConsoleLine } from './console-sink.js';
