@@ -7,7 +7,7 @@
 // 1. Builder overhead, on the warm pod: the builder's init container run
 //    again (`devcontainer-builder up`) against the same container with its
 //    program replaced by bare `devcontainer up` with the arguments the builder
-//    passes on a plain restart; alternating A B A B, ratio A/B per pair.
+//    passes (taken from its log); alternating A B A B, ratio A/B per pair.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -74,17 +74,22 @@ export function builderPhases(logs: string, startedAt: number, finishedAt: numbe
   const ready = at(/^The dev container \S+ is ready/);
   // Child processes the builder ran (`Run: <argv>` … `Done: <file> exited …`,
   // builder/process.ts), summed by program and subcommand.
+  // Independent steps run side by side, so a `Done:` closes the oldest open
+  // `Run:` of the same program (its line names only the file).
   const processes: Phases = {};
-  let pending: { at: number; what: string } | undefined;
+  const pending: { at: number; file: string; what: string }[] = [];
   for (const line of lines) {
     const run = /^Run: (\S+)(?: (\S+))?/.exec(line.text);
+    const done = /^Done: (\S+) /.exec(line.text);
     if (run !== null) {
       const [, file, sub] = run;
-      pending = { at: line.at, what: `${file!.split('/').pop()}${sub !== undefined && !sub.startsWith('-') ? ` ${sub}` : ''}` };
-    } else if (pending !== undefined && line.text.startsWith('Done: ')) {
-      const key = `child process: ${pending.what}`;
-      processes[key] = (processes[key] ?? 0) + (line.at - pending.at);
-      pending = undefined;
+      pending.push({ at: line.at, file: file!, what: `${file!.split('/').pop()}${sub !== undefined && !sub.startsWith('-') ? ` ${sub}` : ''}` });
+    } else if (done !== null) {
+      const index = pending.findIndex((p) => p.file === done[1]);
+      if (index === -1) continue;
+      const [open] = pending.splice(index, 1);
+      const key = `child process: ${open!.what}`;
+      processes[key] = (processes[key] ?? 0) + (line.at - open!.at);
     }
   }
   return {
@@ -100,11 +105,29 @@ export function builderPhases(logs: string, startedAt: number, finishedAt: numbe
 }
 
 /**
+ * The arguments of the builder's `devcontainer up` in its console lines
+ * (`Run: <bin> up …`, builder/process.ts joins argv with spaces; the bench's
+ * arguments hold none), so the bare run gets exactly what the builder passed.
+ * `undefined` when the log has none.
+ */
+export function builderUpArgs(logs: string): string[] | undefined {
+  for (const line of logs.split('\n')) {
+    const run = /^\S+Z \S+\s+Run: (\S+) (up .*)$/.exec(line);
+    if (run !== null && run[1]!.split('/').pop() === 'devcontainer') return run[2]!.trim().split(' ');
+  }
+  return undefined;
+}
+
+// What the builder's `up` ran on a plain restart before it logged its own
+// arguments to the bench (builder/devcontainer/args.ts upArgs).
+const DEFAULT_BARE_ARGS = ['up', '--workspace-folder', FOLDER, '--id-label', idLabelFor(FOLDER), '--log-format', 'json', '--update-remote-user-uid-default', 'off'];
+
+/**
  * Runs a copy of the pod's builder init container to completion, as the
  * kubelet would on a restart, optionally with another program; returns the
  * wall time from `docker run` to exit.
  */
-async function runBuilderOnce(pod: PodRunner, variant: 'builder' | 'bare'): Promise<{ ms: number; phases?: Phases }> {
+async function runBuilderOnce(pod: PodRunner, variant: 'builder' | 'bare', bareArgs: readonly string[] = DEFAULT_BARE_ARGS): Promise<{ ms: number; phases?: Phases; upArgs?: string[] }> {
   const spec = pod.pod.containers.find((c) => c.name === BUILDER);
   if (spec === undefined) throw new Error(`the pod has no ${BUILDER} container`);
   const copy: ResolvedContainer =
@@ -113,9 +136,8 @@ async function runBuilderOnce(pod: PodRunner, variant: 'builder' | 'bare'): Prom
       : {
           ...spec,
           name: `bench-${variant}`,
-          // What the builder's `up` runs on a plain restart (builder/devcontainer/args.ts upArgs).
           command: ['tini', '--', 'devcontainer'],
-          args: ['up', '--workspace-folder', FOLDER, '--id-label', idLabelFor(FOLDER), '--log-format', 'json', '--update-remote-user-uid-default', 'off'],
+          args: [...bareArgs],
         };
   const dir = await mkdtemp(join(tmpdir(), 'bench-env-'));
   const name = pod.containerName(copy.name);
@@ -140,7 +162,8 @@ async function runBuilderOnce(pod: PodRunner, variant: 'builder' | 'bare'): Prom
     if (variant === 'bare') return { ms };
     const times = (await docker(['inspect', '--format', '{{.State.StartedAt}} {{.State.FinishedAt}}', name])).stdout.trim().split(' ');
     const logs = await docker(['logs', name], { reject: false, timeoutMs: 60_000 });
-    return { ms, phases: builderPhases(logs.stdout + logs.stderr, dockerTime(times[0] ?? ''), dockerTime(times[1] ?? '')) };
+    const text = logs.stdout + logs.stderr;
+    return { ms, phases: builderPhases(text, dockerTime(times[0] ?? ''), dockerTime(times[1] ?? '')), upArgs: builderUpArgs(text) };
   } finally {
     await docker(['rm', '-f', name], { reject: false });
     await rm(dir, { recursive: true, force: true });
@@ -153,9 +176,15 @@ function milestoneFigures(prefix: string, what: string, runs: readonly Phases[])
   return keys.map((k) => ({ id: `${prefix}.${k}`, label: `  ${what}: ${k} at`, unit: 's', samples: runs.map((r) => (r[k] ?? NaN) / 1000) }));
 }
 
+function pairsFromEnv(name: string, fallback: number): number {
+  const value = Number(process.env[name]);
+  return Number.isInteger(value) && value > 0 ? value : fallback;
+}
+
 export async function benchPod(options: PodBenchOptions): Promise<Figure[]> {
-  const coldPairs = options.coldPairs ?? 2;
-  const overheadPairs = options.overheadPairs ?? 5;
+  // BENCH_POD_COLD_PAIRS / BENCH_OVERHEAD_PAIRS shorten a development run; recorded runs use the defaults.
+  const coldPairs = options.coldPairs ?? pairsFromEnv('BENCH_POD_COLD_PAIRS', 2);
+  const overheadPairs = options.overheadPairs ?? pairsFromEnv('BENCH_OVERHEAD_PAIRS', 5);
   const env = await setUpEnv({ subnet: '10.214.1.0/24' });
   try {
     const repo = await env.git.createRepo('app', { files: await benchFixture('slow-build') });
@@ -174,13 +203,15 @@ export async function benchPod(options: PodBenchOptions): Promise<Figure[]> {
     const aPhases: Phases[] = [];
     if (warm !== undefined) {
       // One unmeasured run of each first: the first start of a node program reads it from disk.
-      await runBuilderOnce(warm, 'builder');
-      await runBuilderOnce(warm, 'bare');
+      // The bare run gets the arguments the builder's warm `up` passed (same container, same flags).
+      const bareArgs = (await runBuilderOnce(warm, 'builder')).upArgs ?? DEFAULT_BARE_ARGS;
+      options.log(`bare devcontainer ${bareArgs.join(' ')}`);
+      await runBuilderOnce(warm, 'bare', bareArgs);
       for (let i = 0; i < overheadPairs; i++) {
         const ra = await runBuilderOnce(warm, 'builder');
         a.push(ra.ms);
         if (ra.phases !== undefined) aPhases.push(ra.phases);
-        b.push((await runBuilderOnce(warm, 'bare')).ms);
+        b.push((await runBuilderOnce(warm, 'bare', bareArgs)).ms);
         options.log(`overhead pair ${i + 1}/${overheadPairs}: builder up ${(a[i]! / 1000).toFixed(1)} s, bare devcontainer up ${(b[i]! / 1000).toFixed(1)} s`);
       }
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { builderPhases } from '../../bench/pod.js';
+import { builderPhases, builderUpArgs } from '../../bench/pod.js';
 
 const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
 
@@ -31,5 +31,30 @@ describe('builderPhases', () => {
       'after up until ready (extensions, state)': 3000,
       'ready to exit (log flush)': 1000,
     });
+  });
+});
+
+describe('builderPhases with steps side by side', () => {
+  it('closes each Done with the open Run of the same program', () => {
+    const log = [
+      `${at(1)} DEBUG Run: docker info --format {{.ServerVersion}}`,
+      `${at(1)} DEBUG Run: git rev-parse --is-inside-work-tree`,
+      `${at(2)} DEBUG Done: git exited 0 after 1.0 s`,
+      `${at(4)} DEBUG Done: docker exited 0 after 3.0 s`,
+    ].join('\n');
+    const phases = builderPhases(log, Date.parse(at(0)), Date.parse(at(5)));
+    expect(phases['child process: docker info']).toBe(3000);
+    expect(phases['child process: git rev-parse']).toBe(1000);
+  });
+});
+
+describe('builderUpArgs', () => {
+  it('takes the arguments of the builder\'s devcontainer up from its console line', () => {
+    const log = [
+      `${at(1)} DEBUG Run: /app/node_modules/.bin/devcontainer read-configuration --workspace-folder /workspaces/app`,
+      `${at(2)} DEBUG Run: /app/node_modules/.bin/devcontainer up --workspace-folder /workspaces/app --id-label devcontainer-builder.workspace=/workspaces/app --no-lockfile`,
+    ].join('\n');
+    expect(builderUpArgs(log)).toEqual(['up', '--workspace-folder', '/workspaces/app', '--id-label', 'devcontainer-builder.workspace=/workspaces/app', '--no-lockfile']);
+    expect(builderUpArgs(`${at(1)} DEBUG Run: docker up`)).toBeUndefined();
   });
 });

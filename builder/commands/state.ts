@@ -3,6 +3,7 @@ import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isStoredFingerprint, type StoredFingerprint } from '../devcontainer/fingerprint.js';
 import { inStep } from '../step-boundary.js';
+import type { RecordedInContainer } from '../steps/record-info.js';
 
 /**
  * What `up` leaves on the workspaces volume for the next start and for
@@ -46,6 +47,12 @@ export interface BuilderState {
    * @default - not degraded
    */
   readonly degraded?: { readonly reason: string; readonly at: string; readonly kind?: 'configuration' | 'build' | 'up' | 'lifecycle' };
+  /**
+   * What `up` wrote into the dev container (info and VS Code record), so the
+   * next start of the same container writes (and reads) only what changed.
+   * @default - nothing known: everything is written again
+   */
+  readonly records?: RecordedInContainer;
 }
 
 /**
@@ -119,10 +126,26 @@ async function readStateFile(file: string, workspaceFolder: string): Promise<Bui
     if (value.fingerprint !== undefined && !isStoredFingerprint(value.fingerprint)) {
       // Unreadable fingerprint: like no record, the container is kept.
       const { fingerprint: _dropped, ...rest } = value;
-      return rest as BuilderState;
+      return withValidRecords(rest as BuilderState);
     }
-    return value as BuilderState;
+    return withValidRecords(value as BuilderState);
   } catch {
     return undefined;
   }
+}
+
+/** Drops an unreadable `records` (then everything is written again): a wrong one could skip a needed write. */
+function withValidRecords(state: BuilderState): BuilderState {
+  if (state.records === undefined || isRecordedInContainer(state.records)) return state;
+  const { records: _dropped, ...rest } = state;
+  return rest;
+}
+
+function isRecordedInContainer(value: unknown): value is RecordedInContainer {
+  if (typeof value !== 'object' || value === null) return false;
+  const r = value as Record<string, unknown>;
+  if (typeof r.containerId !== 'string' || (r.info !== undefined && typeof r.info !== 'string')) return false;
+  if (r.extensions === undefined) return true;
+  const e = r.extensions as Record<string, unknown> | null;
+  return typeof e === 'object' && e !== null && typeof e.input === 'string' && Array.isArray(e.list) && e.list.every((x) => typeof x === 'string');
 }

@@ -6,12 +6,12 @@ import { describeError, inStep, toBuilderError } from '../step-boundary.js';
 import { checkout } from '../steps/checkout.js';
 import { devcontainerUp, runLifecycleCommands } from '../steps/devcontainer-up.js';
 import { removeRecoveryContainers } from '../steps/dev-containers.js';
-import { installExtensions } from '../steps/install-extensions.js';
+import { installIntoCodeServer, resolveExtensions } from '../steps/install-extensions.js';
 import { tracksLockfile } from '../steps/lockfile.js';
 import { fixOwnership } from '../steps/ownership.js';
 import { pushCacheImage } from '../steps/push-cache.js';
 import { abandonAttempt, keepBackup, type ReplacementAttempt } from '../steps/replacement.js';
-import { describeBuild, recordContainerInfo } from '../steps/record-info.js';
+import { describeBuild, recordInContainer, type RecordedInContainer } from '../steps/record-info.js';
 import { waitForDocker } from '../steps/wait-for-docker.js';
 import type { CommandContext } from './context.js';
 import { recoverFromFailure } from './recover.js';
@@ -43,13 +43,16 @@ export async function upCommand(ctx: CommandContext): Promise<UpOutcome> {
   const deadline = new Deadline(config.timeouts.upMs);
   const previous = await readState(config.stateDir, config.workspaceFolder);
 
-  await inStep('wait-for-docker', () => waitForDocker({ log, dockerHost: config.dockerHost, timeoutMs: deadline.budget(config.timeouts.dockerWaitMs), signal }));
-
-  const checkedOut = await inStep('checkout', () => log.time('Checkout', () => checkout({
-    log, repository: config.repository, branch: config.branch, folder: config.workspaceFolder,
-    githubToken: config.githubToken, cloneCredentialDir: config.cloneCredentialDir, timeoutMs: deadline.budget(config.timeouts.cloneMs), signal,
-    ssh: { agentUrl: config.agentUrl, agentToken: config.agentToken, knownHosts: config.sshKnownHosts },
-  })));
+  // The checkout needs no Docker: it runs while Docker comes up. A Docker
+  // failure is reported first, as when they ran one after the other.
+  const [, checkedOut] = await inOrder(
+    inStep('wait-for-docker', () => waitForDocker({ log, dockerHost: config.dockerHost, timeoutMs: deadline.budget(config.timeouts.dockerWaitMs), signal })),
+    inStep('checkout', () => log.time('Checkout', () => checkout({
+      log, repository: config.repository, branch: config.branch, folder: config.workspaceFolder,
+      githubToken: config.githubToken, cloneCredentialDir: config.cloneCredentialDir, timeoutMs: deadline.budget(config.timeouts.cloneMs), signal,
+      ssh: { agentUrl: config.agentUrl, agentToken: config.agentToken, knownHosts: config.sshKnownHosts },
+    }))),
+  );
   timings.checkout = checkedOut.ms;
 
   let chowned: { containerId: string; owner: string } | undefined;
@@ -61,9 +64,12 @@ export async function upCommand(ctx: CommandContext): Promise<UpOutcome> {
     if (previous?.degraded) log.warn(`The last start kept the previous dev container (${previous.degraded.reason}): trying the configuration again.`);
     // The CLI finds its container by the id label, which a recovery container
     // also carries: remove those (and only those) so it is never taken for the dev container.
-    await removeRecoveryContainers({ log, workspaceFolder: config.workspaceFolder, dockerHost: config.dockerHost, signal });
     // Since CLI 0.87 `up` writes devcontainer-lock.json into the checkout: not unless the repository tracks one.
-    const noLockfile = !(await tracksLockfile(log, config.workspaceFolder, signal));
+    const [, tracked] = await inOrder(
+      removeRecoveryContainers({ log, workspaceFolder: config.workspaceFolder, dockerHost: config.dockerHost, signal }),
+      tracksLockfile(log, config.workspaceFolder, signal),
+    );
+    const noLockfile = !tracked;
     // Lifecycle commands run as the remote user and must find the checkout
     // theirs. When it may not be (fresh clone, new or replaced container),
     // `up` stops before them, the checkout is chowned, then they run; on a
@@ -100,23 +106,26 @@ export async function upCommand(ctx: CommandContext): Promise<UpOutcome> {
       timings.lifecycle = lifecycle.ms;
     }
 
+    // A reused container keeps the build time recorded when it was built.
+    const built = up.value.built || !previous?.built ? describeBuild(new Date(), timings.build ?? 0) : previous.built;
+    const name = up.value.name ?? path.basename(config.workspaceFolder);
     // Extensions never fail the start, the deadline of `up` included: at it they are skipped.
     const extensionsSignal = AbortSignal.any([signal, AbortSignal.timeout(deadline.budget())]);
-    await installExtensions({ log, workspaceFolder: config.workspaceFolder, configFile: up.value.configFile, containerId: up.value.containerId, remoteUser: owner, dockerHost: config.dockerHost, devcontainerBin: ctx.devcontainerBin, signal: extensionsSignal })
-      .catch((error: unknown) => {
-        if (signal.aborted) throw error;
-        log.warn(`VS Code extensions: stopped at the deadline of up (DEVCONTAINER_UP_TIMEOUT_SECONDS): ${describeError(error)}`);
-      });
+    const extensionOptions = { log, workspaceFolder: config.workspaceFolder, configFile: up.value.configFile, containerId: up.value.containerId, remoteUser: owner, dockerHost: config.dockerHost, devcontainerBin: ctx.devcontainerBin, signal: extensionsSignal, previous: previous?.records };
+    const atDeadline = (error: unknown): undefined => {
+      if (signal.aborted) throw error;
+      log.warn(`VS Code extensions: stopped at the deadline of up (DEVCONTAINER_UP_TIMEOUT_SECONDS): ${describeError(error)}`);
+      return undefined;
+    };
+    const extensions = await resolveExtensions(extensionOptions).catch(atDeadline);
+    // The container info and the VS Code record with one exec, none when the state says the container has them.
+    const records: RecordedInContainer = await recordInContainer({ log, containerId: up.value.containerId, info: { name, built }, extensions, previous: previous?.records, dockerHost: config.dockerHost, signal });
+    if (extensions) await installIntoCodeServer(extensionOptions, extensions.list).catch(atDeadline);
 
     if (up.value.cache.pushImageTo && up.value.built) {
       const pushed = await log.time('Cache push', () => pushCacheImage({ log, containerId: up.value.containerId, ref: up.value.cache.pushImageTo!, dockerHost: config.dockerHost, dockerConfig: config.dockerConfig, signal, timeoutMs: deadline.budget(600_000) }));
       timings.cachePush = pushed.ms;
     }
-
-    // A reused container keeps the build time recorded when it was built.
-    const built = up.value.built || !previous?.built ? describeBuild(new Date(), timings.build ?? 0) : previous.built;
-    const name = up.value.name ?? path.basename(config.workspaceFolder);
-    await recordContainerInfo({ log, containerId: up.value.containerId, info: { name, built }, dockerHost: config.dockerHost, signal });
 
     timings.total = Math.round(performance.now() - started);
     const state: BuilderState = {
@@ -134,6 +143,7 @@ export async function upCommand(ctx: CommandContext): Promise<UpOutcome> {
       ownedBy: owner,
       updatedAt: new Date().toISOString(),
       timings,
+      records,
     };
     await writeState(config.stateDir, state);
     // The replacement is recorded: nothing from here on may undo it.
@@ -162,6 +172,18 @@ export async function upCommand(ctx: CommandContext): Promise<UpOutcome> {
     else log.warn(`The workspace runs the dev container ${containerId.slice(0, 12)} as it is, without the failed step (see above). Timing: ${summary(timings)}`);
     return { state: recovered.state, fallback: recovered.fallback, degraded: recovered.degraded, timings };
   }
+}
+
+/**
+ * Both results once both settled; on failure the first one's error wins, so
+ * running independent steps side by side reports what running them one
+ * after the other would have reported.
+ */
+async function inOrder<A, B>(first: Promise<A>, second: Promise<B>): Promise<[A, B]> {
+  const [a, b] = await Promise.allSettled([first, second]);
+  if (a.status === 'rejected') throw a.reason;
+  if (b.status === 'rejected') throw b.reason;
+  return [a.value, b.value];
 }
 
 /** `checkout 1.2 s, build 40.0 s, …` in pipeline order. */

@@ -104,7 +104,9 @@ export async function devcontainerUp(options: DevcontainerUpOptions): Promise<De
   const replaced = decision.recreate;
   const fingerprint = decision.record;
 
-  const cache = planCache({ cacheFrom: options.cacheFrom, cacheTo: options.cacheTo, credentials: options.dockerConfig !== undefined, buildx: await detectBuildx(log, options.dockerHost, options.signal) });
+  // Only a cache to write depends on buildx (devcontainer/cache.ts, planCache): no probe without one.
+  const buildx: BuildxInfo = options.cacheTo ? await detectBuildx(log, options.dockerHost, options.signal) : { available: false };
+  const cache = planCache({ cacheFrom: options.cacheFrom, cacheTo: options.cacheTo, credentials: options.dockerConfig !== undefined, buildx });
   log.info(cache.summary);
   // The CLI holds no registry credentials (it runs repository code): the
   // builder pulls the cache images itself, only when an image is built

@@ -1,10 +1,15 @@
+import { createHash } from 'node:crypto';
+import { readFile, realpath } from 'node:fs/promises';
+import path from 'node:path';
+import { findConfigFile } from '../devcontainer/config-file.js';
 import { extensionIdOf } from '../extensions/extension-entry.js';
 import { mergedConfigurationArgs, parseReadConfigurationOutput } from '../extensions/read-configuration.js';
-import { CODE_SERVER_INSTALL_PREFIX, renderRecordFiles } from '../extensions/recorded.js';
+import { CODE_SERVER_INSTALL_PREFIX, renderRecordFiles, type RecordFile } from '../extensions/recorded.js';
 import { resolveVscodeCustomizations, type VscodeCustomizations } from '../extensions/vscode-customizations.js';
 import type { Logger } from '../log/logger.js';
-import { ProcessError, run } from '../process.js';
+import { inheritedEnv, ProcessError, run } from '../process.js';
 import { docker, dockerEnv } from '../docker/client.js';
+import { writeRecordFiles, type RecordedExtensions } from './record-info.js';
 
 /** What `installExtensions` needs; everything comes from the `up` step's result. */
 export interface InstallExtensionsOptions {
@@ -33,6 +38,12 @@ export interface InstallExtensionsOptions {
   /** Limit for each extension install. @default 120000 */
   readonly installTimeoutMs?: number;
   readonly signal?: AbortSignal;
+  /**
+   * What the last `up` recorded in this dev container (builder state). When
+   * its input is the current one, the merged configuration is not read again
+   * and the record not rewritten. @default - nothing recorded: read and record
+   */
+  readonly previous?: { readonly containerId: string; readonly extensions?: RecordedExtensions };
 }
 
 /** What happened; failures are in here and in the log, never thrown. */
@@ -48,11 +59,19 @@ export interface InstallExtensionsResult {
 
 const LOG_PREFIX = 'VS Code extensions:';
 
+/** The VS Code customizations of the running dev container, from the CLI or, unchanged, from the builder state. */
+export interface ResolvedExtensions extends RecordedExtensions {
+  /** The record files to write; absent: the container already holds the record of this input. */
+  readonly files?: readonly RecordFile[];
+}
+
 /**
  * After `devcontainer up`: resolve `customizations.vscode` from the merged
  * configuration (image, features, devcontainer.json), record it inside the
  * dev container (`builder/extensions/recorded.ts`), and install the
  * extensions into code-server when it is there, before the agent starts.
+ * `up` itself runs the parts ({@link resolveExtensions}, the record with the
+ * container info in builder/steps/record-info.ts, {@link installIntoCodeServer}).
  *
  * Extensions are a convenience, so this step never fails the build: an
  * unknown id, an offline marketplace or a missing tool is logged as a
@@ -62,20 +81,93 @@ const LOG_PREFIX = 'VS Code extensions:';
 export async function installExtensions(options: InstallExtensionsOptions): Promise<InstallExtensionsResult> {
   const empty = { extensions: [], recorded: false, installed: [], failed: [] };
   try {
-    const customizations = await readCustomizations(options);
-    if (!customizations) return empty;
-    const recorded = await record(options, customizations);
-    const { extensions } = customizations;
-    if (extensions.length === 0) return { ...empty, recorded };
-
-    const codeServer = await findOrInstallCodeServer(options);
-    if (!codeServer) return { ...empty, extensions, recorded };
-    const outcome = await installInto(options, codeServer, extensions);
-    return { extensions, recorded, codeServer, ...outcome };
+    const resolved = await resolveExtensions(options);
+    if (!resolved) return empty;
+    const recorded = resolved.files ? await record(options, resolved.files) : true;
+    const outcome = await installIntoCodeServer(options, resolved.list);
+    return { ...outcome, recorded };
   } catch (error) {
     if (options.signal?.aborted) throw error;
     options.log.warn(`${LOG_PREFIX} skipped after an unexpected error: ${describe(error)}`);
     return empty;
+  }
+}
+
+/**
+ * The extensions and the record files of the running dev container. The
+ * merged configuration is read with the CLI unless the state recorded the
+ * same input for the same container ({@link extensionsInput}); then nothing
+ * runs and no files are returned. `undefined` (with a warning) when it cannot be read.
+ */
+export async function resolveExtensions(options: InstallExtensionsOptions): Promise<ResolvedExtensions | undefined> {
+  const input = await extensionsInput(options);
+  const recorded = options.previous?.containerId === options.containerId ? options.previous.extensions : undefined;
+  if (input !== undefined && recorded?.input === input) {
+    options.log.info(recorded.list.length === 0
+      ? `${LOG_PREFIX} none requested (configuration unchanged since the last start)`
+      : `${LOG_PREFIX} ${recorded.list.join(', ')} (configuration unchanged since the last start)`);
+    return { input, list: recorded.list };
+  }
+  const customizations = await readCustomizations(options);
+  if (!customizations) return undefined;
+  // Without a readable devcontainer.json there is nothing to compare with next time: a random input never matches.
+  return { input: input ?? `unknown:${Math.random()}`, list: customizations.extensions, files: renderRecordFiles(customizations) };
+}
+
+/**
+ * Install `extensions` into code-server as the remote user (found, else
+ * downloaded); nothing runs when there are none.
+ */
+export async function installIntoCodeServer(options: InstallExtensionsOptions, extensions: readonly string[]): Promise<Omit<InstallExtensionsResult, 'recorded'>> {
+  if (extensions.length === 0) return { extensions, installed: [], failed: [] };
+  try {
+    const codeServer = await findOrInstallCodeServer(options);
+    if (!codeServer) return { extensions, installed: [], failed: [] };
+    const outcome = await installInto(options, codeServer, extensions);
+    return { extensions, codeServer, ...outcome };
+  } catch (error) {
+    if (options.signal?.aborted) throw error;
+    options.log.warn(`${LOG_PREFIX} skipped after an unexpected error: ${describe(error)}`);
+    return { extensions, installed: [], failed: [] };
+  }
+}
+
+// Bump when what is derived from the merged configuration changes (recorded.ts, vscode-customizations.ts).
+const RECORD_FORMAT = 'vscode-record 1';
+
+/**
+ * A hash of everything `read-configuration --container-id` merges the VS
+ * Code customizations from: the container (its `devcontainer.metadata`
+ * label, image and Features, is fixed when it is created), devcontainer.json
+ * as written and where it is, the `${localEnv:…}` values it refers to (the
+ * CLI substitutes them from its environment, devcontainers/cli
+ * src/spec-common/variableSubstitution.ts), the CLI's version and this
+ * builder's format. `undefined` when devcontainer.json cannot be read: then
+ * the CLI is asked every time.
+ */
+export async function extensionsInput(options: Pick<InstallExtensionsOptions, 'workspaceFolder' | 'configFile' | 'containerId' | 'devcontainerBin'>): Promise<string | undefined> {
+  const relative = options.configFile ?? await findConfigFile(options.workspaceFolder);
+  if (relative === undefined) return undefined;
+  const file = path.resolve(options.workspaceFolder, relative);
+  const text = await readFile(file, 'utf8').catch(() => undefined);
+  if (text === undefined) return undefined;
+  const env = inheritedEnv();
+  const referenced = [...new Set([...text.matchAll(/\$\{localEnv:([^}:]+)/g)].map((m) => m[1]!))].sort();
+  const hash = createHash('sha256').update(`${RECORD_FORMAT}\0${options.containerId}\0${file}\0${await cliVersion(options.devcontainerBin)}\0`);
+  for (const name of referenced) hash.update(`env\0${name}\0${env[name] ?? '\u0001unset'}\0`);
+  hash.update(`config\0${text}`);
+  return `sha256:${hash.digest('hex')}`;
+}
+
+/** The Dev Containers CLI's package version (next to its entry point), else its path: an upgrade changes the input. */
+async function cliVersion(bin: string | undefined): Promise<string> {
+  const name = bin ?? 'devcontainer';
+  try {
+    const entry = await realpath(name);
+    const pkg = JSON.parse(await readFile(path.join(path.dirname(entry), 'package.json'), 'utf8')) as { name?: string; version?: string };
+    return pkg.name === '@devcontainers/cli' && pkg.version ? `${pkg.name}@${pkg.version}` : name;
+  } catch {
+    return name;
   }
 }
 
@@ -105,12 +197,9 @@ async function readCustomizations(options: InstallExtensionsOptions): Promise<Vs
   return customizations;
 }
 
-async function record(options: InstallExtensionsOptions, customizations: VscodeCustomizations): Promise<boolean> {
+async function record(options: InstallExtensionsOptions, files: readonly RecordFile[]): Promise<boolean> {
   try {
-    for (const file of renderRecordFiles(customizations)) {
-      // Write then rename, so a reader never sees half a file.
-      await docker(options, ['exec', '-i', '-u', 'root', options.containerId, 'sh', '-c', WRITE_FILE, 'sh', file.path], { input: file.content });
-    }
+    await writeRecordFiles(options, options.containerId, files);
     return true;
   } catch (error) {
     if (options.signal?.aborted) throw error;
@@ -178,8 +267,6 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-// "$1" is the target path; stdin is the content.
-const WRITE_FILE = 'set -e; umask 022; mkdir -p "$(dirname "$1")"; cat > "$1.tmp"; mv -f "$1.tmp" "$1"';
 // The code-server module's binary first, then any code-server on PATH.
 const FIND_CODE_SERVER = 'if [ -x "$1" ]; then echo "$1"; else command -v code-server || true; fi';
 // The install method and prefix the code-server module uses, so it reuses this copy.

@@ -30,6 +30,20 @@ describe('builder state, one file per workspace folder', () => {
     for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
   });
 
+  it('issue 13.2: keeps what was recorded in the container, and drops an unreadable record so everything is written again', async () => {
+    const dir = stateDir();
+    const records = { containerId: 'c0ffee', info: 'sha256:i', extensions: { input: 'sha256:e', list: ['a.b'] } };
+    await writeState(dir, state('/workspaces/a', { records }));
+    expect((await readState(dir, '/workspaces/a'))?.records).toEqual(records);
+    for (const broken of [{ containerId: 1 }, { containerId: 'c', extensions: { input: 'x', list: [1] } }, 'text']) {
+      const file = stateFile(dir, '/workspaces/a');
+      writeFileSync(file, JSON.stringify({ ...state('/workspaces/a'), records: broken }));
+      const read = await readState(dir, '/workspaces/a');
+      expect(read).toMatchObject({ containerId: 'c0ffee' });
+      expect(read?.records).toBeUndefined();
+    }
+  });
+
   it('issue 10.5: A → B → A keeps A\'s record', async () => {
     const dir = stateDir();
     await writeState(dir, state('/workspaces/a', { containerId: 'aaa' }));

@@ -75,6 +75,41 @@ describe('upCommand with fake docker and devcontainer', () => {
     expect(up.args).not.toContain('--remove-existing-container');
   });
 
+  it('issue 13.2: an unchanged restart reads no configuration and writes nothing into the container; a changed devcontainer.json is read and recorded again', async () => {
+    world = new World();
+    world.script(SUCCESS_RULES);
+    const first = await upCommand(world.context('up'));
+    let calls = world.recordedCalls();
+    expect(calls.filter((c) => c.args[0] === 'read-configuration')).toHaveLength(1);
+    // Info and VS Code record: one exec (the chown is another).
+    const recordExecs = (list: typeof calls) => list.filter((c) => c.tool === 'docker' && c.args[0] === 'exec' && c.args.includes('-i') && !c.args.includes(ownershipScript()));
+    expect(recordExecs(calls)).toHaveLength(1);
+    expect(recordExecs(calls)[0]!.stdin).toContain('/usr/local/share/devcontainer-builder/info/name');
+    expect(recordExecs(calls)[0]!.stdin).toContain('/usr/local/share/devcontainer-builder/vscode/extensions.json');
+    expect(first.state.records).toMatchObject({ containerId: first.state.containerId, info: expect.stringMatching(/^sha256:/), extensions: { input: expect.stringMatching(/^sha256:/) } });
+    // No cache to write: no buildx probe.
+    expect(calls.some((c) => c.args[0] === 'buildx')).toBe(false);
+
+    world.script(SUCCESS_RULES);
+    await upCommand(world.context('up'));
+    calls = world.recordedCalls();
+    expect(calls.filter((c) => c.args[0] === 'read-configuration')).toEqual([]);
+    expect(calls.filter((c) => c.tool === 'docker' && (c.args[0] === 'exec' || (c.args[0] === 'inspect' && c.args.includes('{{.Config.Image}}'))))).toEqual([]);
+
+    // customizations do not recreate the container, but the record must follow them.
+    const file = path.join(world.folder, '.devcontainer', 'devcontainer.json');
+    writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), customizations: { vscode: { extensions: ['a.b'] } } }));
+    world.script(SUCCESS_RULES);
+    const edited = await upCommand(world.context('up'));
+    calls = world.recordedCalls();
+    expect(edited.state.containerId).toBe(first.state.containerId);
+    expect(calls.filter((c) => c.args[0] === 'read-configuration')).toHaveLength(1);
+    expect(recordExecs(calls)).toHaveLength(1);
+    expect(recordExecs(calls)[0]!.stdin).not.toContain('/info/name');
+    expect(recordExecs(calls)[0]!.stdin).toContain('/vscode/extensions.json');
+    expect(edited.state.records?.extensions?.input).not.toBe(first.state.records?.extensions?.input);
+  });
+
   it('passes cache images and, with the docker buildx driver, pushes the built image instead of --cache-to', async () => {
     world = new World();
     const buildEvents = [

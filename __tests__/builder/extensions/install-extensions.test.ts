@@ -1,11 +1,11 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Logger } from '../../../builder/log/logger.js';
 import { MemorySink } from '../../../builder/log/memory-sink.js';
-import { installExtensions, type InstallExtensionsOptions } from '../../../builder/steps/install-extensions.js';
+import { extensionsInput, installExtensions, resolveExtensions, type InstallExtensionsOptions } from '../../../builder/steps/install-extensions.js';
 import { PASS_ENV } from '../../../builder/process.js';
 
 // Fake `docker` and `devcontainer` first on PATH (see ./bin): they record
@@ -47,6 +47,17 @@ function calls(): Call[] {
     return { bin: bin!, argv, stdin: read('stdin'), dockerHost: read('env') };
   });
 }
+/** The files in the stdin of the record writer (builder/steps/record-info.ts: path, line count, lines). */
+function decodeRecordFiles(stdin: string): { path: string; content: string }[] {
+  const lines = stdin.split('\n');
+  const files: { path: string; content: string }[] = [];
+  for (let i = 0; i < lines.length - 1;) {
+    const count = Number(lines[i + 1]);
+    files.push({ path: lines[i]!, content: lines.slice(i + 2, i + 2 + count).map((l) => `${l}\n`).join('') });
+    i += 2 + count;
+  }
+  return files;
+}
 const installCalls = () => calls().filter((c) => c.argv.includes('--install-extension')).map((c) => c.argv.slice(c.argv.indexOf('--install-extension') + 1));
 
 function setup(extra: Partial<InstallExtensionsOptions> = {}) {
@@ -73,18 +84,73 @@ describe('installExtensions', () => {
     ]);
   });
 
-  it('records the list, the settings and the record as root, the record last', async () => {
+  it('records the list, the settings and the record as root with one exec, the record last', async () => {
     const { options } = setup();
     const result = await installExtensions(options);
     expect(result.recorded).toBe(true);
     const writes = calls().filter((c) => c.argv.includes('-i'));
-    expect(writes.map((c) => [c.argv.slice(0, 5), c.argv.at(-1)])).toEqual([
-      [['exec', '-i', '-u', 'root', 'c0ffee'], '/usr/local/share/devcontainer-builder/vscode/machine-settings.json'],
-      [['exec', '-i', '-u', 'root', 'c0ffee'], '/usr/local/share/devcontainer-builder/vscode/extensions.txt'],
-      [['exec', '-i', '-u', 'root', 'c0ffee'], '/usr/local/share/devcontainer-builder/vscode/extensions.json'],
+    expect(writes.map((c) => c.argv.slice(0, 5))).toEqual([['exec', '-i', '-u', 'root', 'c0ffee']]);
+    const files = decodeRecordFiles(writes[0]!.stdin!);
+    expect(files.map((f) => f.path)).toEqual([
+      '/usr/local/share/devcontainer-builder/vscode/machine-settings.json',
+      '/usr/local/share/devcontainer-builder/vscode/extensions.txt',
+      '/usr/local/share/devcontainer-builder/vscode/extensions.json',
     ]);
-    expect(writes[1]!.stdin).toBe('github.vscode-pull-request-github\nEditorConfig.EditorConfig\nms-python.python\nesbenp.prettier-vscode\n');
-    expect(JSON.parse(writes[0]!.stdin!)).toMatchObject({ 'editor.formatOnSave': true, 'yaml.format.enable': true });
+    expect(files[1]!.content).toBe('github.vscode-pull-request-github\nEditorConfig.EditorConfig\nms-python.python\nesbenp.prettier-vscode\n');
+    expect(JSON.parse(files[0]!.content)).toMatchObject({ 'editor.formatOnSave': true, 'yaml.format.enable': true });
+  });
+
+  it('reads and records nothing when the state recorded the same input for the same container, and still installs', async () => {
+    const workspace = path.join(dir, 'ws');
+    mkdirSync(path.join(workspace, '.devcontainer'), { recursive: true });
+    writeFileSync(path.join(workspace, '.devcontainer', 'devcontainer.json'), '{ "image": "debian" }\n');
+    const first = setup({ workspaceFolder: workspace });
+    const resolved = (await resolveExtensions(first.options))!;
+    expect(resolved.files).toHaveLength(3);
+    expect(calls().filter((c) => c.bin === 'devcontainer')).toHaveLength(1);
+
+    const previous = { containerId: 'c0ffee', extensions: { input: resolved.input, list: resolved.list } };
+    const again = setup({ workspaceFolder: workspace, previous });
+    const result = await installExtensions(again.options);
+    expect(calls().filter((c) => c.bin === 'devcontainer')).toHaveLength(1);
+    expect(calls().filter((c) => c.argv.includes('-i'))).toEqual([]);
+    expect(result.recorded).toBe(true);
+    expect(installCalls()).toHaveLength(4);
+  });
+
+  it('reads the configuration again when devcontainer.json, a localEnv value it uses or the container changed', async () => {
+    const workspace = path.join(dir, 'ws');
+    const file = path.join(workspace, '.devcontainer', 'devcontainer.json');
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, '{ "image": "debian", "customizations": { "vscode": { "settings": { "a": "${localEnv:BENCH_X}" } } } }\n');
+    const input = () => extensionsInput({ workspaceFolder: workspace, containerId: 'c0ffee' });
+    const before = await input();
+    expect(await input()).toBe(before);
+    expect(await extensionsInput({ workspaceFolder: workspace, containerId: 'c0ffee', configFile: file })).toBe(before);
+    expect(await extensionsInput({ workspaceFolder: workspace, containerId: 'other' })).not.toBe(before);
+    process.env.BENCH_X = 'set';
+    process.env[PASS_ENV] += ',BENCH_X';
+    const withEnv = await input();
+    expect(withEnv).not.toBe(before);
+    writeFileSync(file, '{ "image": "debian", "customizations": { "vscode": { "settings": { "a": "${localEnv:BENCH_X}", "b": 1 } } } }\n');
+    const edited = await input();
+    expect(edited).not.toBe(withEnv);
+    expect(edited).not.toBe(before);
+
+    const previous = { containerId: 'c0ffee', extensions: { input: before!, list: [] } };
+    const resolved = await resolveExtensions(setup({ workspaceFolder: workspace, previous }).options);
+    expect(resolved?.files).toHaveLength(3);
+    expect(calls().filter((c) => c.bin === 'devcontainer')).toHaveLength(1);
+    const otherContainer = await resolveExtensions(setup({ workspaceFolder: workspace, previous: { ...previous, containerId: 'old' }, containerId: 'c0ffee' }).options);
+    expect(otherContainer?.files).toHaveLength(3);
+  });
+
+  it('always reads the configuration when devcontainer.json cannot be read', async () => {
+    expect(await extensionsInput({ workspaceFolder: path.join(dir, 'missing'), containerId: 'c0ffee' })).toBeUndefined();
+    const resolved = (await resolveExtensions(setup({ workspaceFolder: path.join(dir, 'missing') }).options))!;
+    const again = await resolveExtensions(setup({ workspaceFolder: path.join(dir, 'missing'), previous: { containerId: 'c0ffee', extensions: { input: resolved.input, list: resolved.list } } }).options);
+    expect(again?.files).toHaveLength(3);
+    expect(calls().filter((c) => c.bin === 'devcontainer')).toHaveLength(2);
   });
 
   it('installs exactly the resolved extensions into code-server as the remote user', async () => {
@@ -159,7 +225,7 @@ describe('installExtensions', () => {
     const { options, sink } = setup();
     const result = await installExtensions(options);
     expect(result).toEqual({ extensions: [], recorded: true, installed: [], failed: [] });
-    expect(calls().filter((c) => c.bin === 'docker')).toHaveLength(3);
+    expect(calls().filter((c) => c.bin === 'docker')).toHaveLength(1);
     expect(sink.texts).toContain('VS Code extensions: none requested by the image, features or devcontainer.json');
   });
 
