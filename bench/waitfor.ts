@@ -26,10 +26,19 @@ export interface WaitForRun {
   readonly postCreateEndMs: number;
 }
 
-/** The epoch ms of the first stored "Dev Container" line containing `text`, if any. */
+/**
+ * The epoch ms of the first stored "Dev Container" line that is `text` (the
+ * command's own output line; the CLI's echo of the command text also
+ * contains it, so a substring would match too early), if any.
+ */
 export function lineTime(coder: FakeCoder, text: string, after: number): number | undefined {
-  const line = coder.logsFor(BUILDER_LOG_SOURCE).find((l) => l.output.includes(text) && Date.parse(l.created_at) >= after);
+  const line = coder.logsFor(BUILDER_LOG_SOURCE).find((l) => outputIs(l.output, text) && Date.parse(l.created_at) >= after);
   return line === undefined ? undefined : Date.parse(line.created_at);
+}
+
+/** A log line's text without colours and surrounding blanks equals `text`. */
+export function outputIs(output: string, text: string): boolean {
+  return output.replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, '').trim() === text;
 }
 
 async function oneRun(env: E2eEnv, repo: FixtureRepo, name: string): Promise<WaitForRun> {

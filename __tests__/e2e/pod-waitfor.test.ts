@@ -6,14 +6,21 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeDocker } from '../support/docker.js';
 import { coderLog, fixtureFiles, inDevContainer, runCleanups, setUpEnv, waitForReports, workspacePod, type E2eEnv } from './workspace-pod.js';
 import type { PodRunner } from '../support/pod-runner.js';
+import { outputIs } from '../../bench/waitfor.js';
 
 const FOLDER = '/workspaces/waitfor';
 
-/** Waits (bounded) until the Dev Container log holds `count` lines containing `text`. */
-async function untilLogged(env: E2eEnv, text: string, count = 1, timeoutMs = 120_000): Promise<void> {
+/**
+ * Lines of the Dev Container log that are `text` (the commands' own output;
+ * the CLI's echo of a command's text contains it too).
+ */
+const linesOf = (env: E2eEnv, text: string) => coderLog(env.coder).filter((l) => outputIs(l, text));
+
+/** Waits (bounded) until the Dev Container log holds `count` lines starting with `prefix`. */
+async function untilLogged(env: E2eEnv, prefix: string, count = 1, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (coderLog(env.coder).filter((l) => l.includes(text)).length < count) {
-    if (Date.now() > deadline) throw new Error(`"${text}" not logged ${count} time(s) within ${timeoutMs} ms`);
+  while (coderLog(env.coder).filter((l) => l.startsWith(prefix)).length < count) {
+    if (Date.now() > deadline) throw new Error(`"${prefix}" not logged ${count} time(s) within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 500));
   }
 }
@@ -39,13 +46,13 @@ describeDocker('issue 13.3: users in before the lifecycle ends', () => {
     await pod.start();
     await waitForReports(env.coder, 0);
     // The agent is in: postCreateCommand (20 s of sleep) has not ended yet.
-    expect(coderLog(env.coder).some((l) => l.includes('e2e-waitfor: postCreateCommand ends'))).toBe(false);
+    expect(linesOf(env, 'e2e-waitfor: postCreateCommand ends')).toEqual([]);
     expect(await count('postCreate')).toBe(0);
-    expect(coderLog(env.coder).some((l) => l.includes('▶ Lifecycle commands after waitFor (updateContentCommand) in the background'))).toBe(true);
+    expect(coderLog(env.coder).some((l) => l.startsWith('▶ Lifecycle commands after waitFor (updateContentCommand) in the background'))).toBe(true);
 
-    await untilLogged(env, 'e2e-waitfor: postCreateCommand ends');
     await untilLogged(env, '✔ Lifecycle commands (postCreateCommand, postStartCommand) finished');
-    expect(coderLog(env.coder).filter((l) => l.includes('e2e-waitfor: postCreateCommand begins'))).toHaveLength(1);
+    expect(linesOf(env, 'e2e-waitfor: postCreateCommand begins')).toHaveLength(1);
+    expect(linesOf(env, 'e2e-waitfor: postCreateCommand ends')).toHaveLength(1);
     expect(await count('postCreate')).toBe(1);
     expect(await count('postStart')).toBe(1);
     // One agent: the background run never restarted it.
@@ -60,7 +67,7 @@ describeDocker('issue 13.3: users in before the lifecycle ends', () => {
     await untilLogged(env, '✔ Lifecycle commands (postStartCommand) finished');
     expect(await count('postStart')).toBe(2);
     expect(await count('postCreate')).toBe(1);
-    expect(coderLog(env.coder).filter((l) => l.includes('e2e-waitfor: postCreateCommand begins'))).toHaveLength(1);
-    expect(coderLog(env.coder).filter((l) => l.includes('e2e-waitfor: postStartCommand ran'))).toHaveLength(2);
+    expect(linesOf(env, 'e2e-waitfor: postCreateCommand begins')).toHaveLength(1);
+    expect(linesOf(env, 'e2e-waitfor: postStartCommand ran')).toHaveLength(2);
   });
 });
