@@ -48,8 +48,9 @@ describeDocker('workspace pod: cold start, restart, configuration change, rebuil
       .split('\n')
       .filter(Boolean);
   // Issue 13.3: postCreate, postStart and postAttach run in the background
-  // after the agent started; their run ends with one of these lines.
-  const lifecycleEnds = () => coderLog(env.coder).filter((l) => /^(✔ Lifecycle commands \(|⚠ The workspace keeps running without)/.test(l)).length;
+  // after the agent started; their run ends with one of these lines (not
+  // `up`'s own "✔ Lifecycle commands (<duration>)" of the commands up to waitFor).
+  const lifecycleEnds = () => coderLog(env.coder).filter((l) => /^(✔ Lifecycle commands \(\w+Command|⚠ The workspace keeps running without)/.test(l)).length;
   const untilLifecycleEnded = async (count: number) => {
     const deadline = Date.now() + 180_000;
     while (lifecycleEnds() < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1000));
