@@ -1,6 +1,6 @@
 // `npm run bench [-- <suite> …]`: runs the benchmarks of issue 5, prints one
 // table and writes bench-results.json. Suites: log, image, pod (cold build,
-// restart, builder overhead), cache. A suite that fails or cannot run on this
+// restart, builder overhead), cache, waitfor (agent before the end of postCreate). A suite that fails or cannot run on this
 // machine yields "not measured: <reason>" rows, never a number.
 import { writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
@@ -22,6 +22,7 @@ const SUITES: Record<string, Suite> = {
   image: async () => (await import('./image.js')).benchImage({ log }),
   pod: async () => (await import('./pod.js')).benchPod({ log }),
   cache: async () => (await import('./registry-cache.js')).benchRegistryCache({ log }),
+  waitfor: async () => (await import('./waitfor.js')).benchWaitFor({ log }),
 };
 
 async function main(): Promise<void> {

@@ -28,6 +28,19 @@ interface Report { user: string; cwd: string; pid: number; envNames: string[] }
 /** One Compose service container of the workspace's project, as `docker ps -a` lists it. */
 interface Service { id: string; service: string; running: boolean }
 
+/**
+ * The file postCreateCommand writes, once it is there: postCreateCommand runs
+ * in the background after the agent started (issue 13.3), so wait (bounded).
+ */
+async function postCreateOfIn(pod: PodRunner, id: string): Promise<string | undefined> {
+  let text = await readContainerFile(pod, id, '/home/dev/post-create.txt');
+  for (let i = 0; i < 120 && text === undefined; i++) {
+    await new Promise((r) => setTimeout(r, 1000));
+    text = await readContainerFile(pod, id, '/home/dev/post-create.txt');
+  }
+  return text;
+}
+
 describeDocker('issue 14.1: a Docker Compose dev container on the template pod', () => {
   let env: E2eEnv;
   let repo: FixtureRepo;
@@ -109,7 +122,7 @@ describeDocker('issue 14.1: a Docker Compose dev container on the template pod',
     const agentEnv = await processEnvironment(pod as PodRunner, s1['app']!.id, first.pid, 'dev');
     expect(agentEnv['E2E_COMPOSE_REMOTE_ENV'], 'remoteEnv reaches the agent').toBe('from-remote-env');
     expect(agentEnv['E2E_APP_SETTING'], 'the service environment too').toBe('one');
-    expect(await readContainerFile(pod as PodRunner, s1['app']!.id, '/home/dev/post-create.txt')).toBe(`post-create as dev in ${FOLDER}\n`);
+    expect(await postCreateOfIn(pod as PodRunner, s1['app']!.id)).toBe(`post-create as dev in ${FOLDER}\n`);
     expect(await askDb()).toBe('starts=1 data=');
     // The named volume is the DinD daemon's, on the docker-data PVC.
     const volume = await dind(pod as PodRunner, ['inspect', '--format', '{{range .Mounts}}{{if eq .Destination "/var/lib/db"}}{{.Type}} {{.Source}}{{end}}{{end}}', s1['db']!.id]);
@@ -149,7 +162,7 @@ describeDocker('issue 14.1: a Docker Compose dev container on the template pod',
     expect(setting.stdout.trim(), 'the change is applied').toBe('two');
     const agentEnv3 = await processEnvironment(pod as PodRunner, s3['app']!.id, third.pid, 'dev');
     expect(agentEnv3['E2E_APP_SETTING']).toBe('two');
-    expect(await readContainerFile(pod as PodRunner, s3['app']!.id, '/home/dev/post-create.txt'), 'postCreate ran in the new container').toBe(`post-create as dev in ${FOLDER}\n`);
+    expect(await postCreateOfIn(pod as PodRunner, s3['app']!.id), 'postCreate ran in the new container').toBe(`post-create as dev in ${FOLDER}\n`);
     expect(await askDb(), 'the named volume kept its data').toMatch(/^starts=\d+ data=kept$/);
     expect(await checkoutFiles(), 'the checkout is untouched').toEqual(edited);
     expect(edited.filter((l) => !checkout.includes(l)).map((l) => l.split(/\s+/)[1])).toEqual(['./.devcontainer/docker-compose.yml']);

@@ -47,6 +47,15 @@ describeDocker('workspace pod: cold start, restart, configuration change, rebuil
     (await pod.exec('dind', ['cat', `${FOLDER}/.markers/${name}`], { reject: false })).stdout
       .split('\n')
       .filter(Boolean);
+  // Issue 13.3: postCreate, postStart and postAttach run in the background
+  // after the agent started; their run ends with one of these lines (not
+  // `up`'s own "✔ Lifecycle commands (<duration>)" of the commands up to waitFor).
+  const lifecycleEnds = () => coderLog(env.coder).filter((l) => /^(✔ Lifecycle commands \(\w+Command|⚠ The workspace keeps running without)/.test(l)).length;
+  const untilLifecycleEnded = async (count: number) => {
+    const deadline = Date.now() + 180_000;
+    while (lifecycleEnds() < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1000));
+    expect(lifecycleEnds(), 'background lifecycle runs ended').toBe(count);
+  };
   const allLogs = async () =>
     [
       await pod.logs('devcontainer-builder'),
@@ -85,6 +94,7 @@ describeDocker('workspace pod: cold start, restart, configuration change, rebuil
     expect((await inDevContainer(pod, FOLDER, ['cat', '/usr/local/share/e2e/feature-installed'])).stdout.trim()).toBe('hello-from-feature');
 
     // Every lifecycle command ran once, as the remote user (initializeCommand in the builder).
+    await untilLifecycleEnded(1);
     for (const name of ['onCreateCommand', 'updateContentCommand', 'postCreateCommand', 'postStartCommand']) {
       expect(await marker(name), name).toEqual(['dev']);
     }
@@ -127,6 +137,7 @@ describeDocker('workspace pod: cold start, restart, configuration change, rebuil
     expect(await devContainerId(pod, FOLDER)).toBe(containerId);
     expect((await dind(pod, ['inspect', '--format', '{{.Image}}', containerId])).stdout.trim()).toBe(imageId);
     expect((await dind(pod, ['images', '-q', '--no-trunc'])).stdout.split('\n').filter(Boolean).sort()).toEqual(imagesBefore);
+    await untilLifecycleEnded(2);
     expect(await marker('postCreateCommand')).toEqual(['dev']);
     expect(await marker('postStartCommand')).toEqual(['dev', 'dev']);
     expect((await inDevContainer(pod, FOLDER, ['cat', `${FOLDER}/notes.txt`])).stdout.trim()).toBe('precious');
@@ -159,6 +170,7 @@ describeDocker('workspace pod: cold start, restart, configuration change, rebuil
     const newId = await devContainerId(pod, FOLDER);
     expect(newId).not.toBe(containerId);
     expect((await inDevContainer(pod, FOLDER, ['printenv', 'E2E_CONTAINER_ENV'])).stdout.trim()).toBe('changed-container-env');
+    await untilLifecycleEnded(3);
     expect(await marker('postCreateCommand')).toEqual(['dev', 'dev']);
     expect((await inDevContainer(pod, FOLDER, ['cat', `${FOLDER}/notes.txt`])).stdout.trim()).toBe('precious');
     containerId = newId;
@@ -174,6 +186,7 @@ describeDocker('workspace pod: cold start, restart, configuration change, rebuil
 
     const newId = await devContainerId(pod, FOLDER);
     expect(newId).not.toBe(containerId);
+    await untilLifecycleEnded(4);
     expect(await marker('postCreateCommand')).toEqual(['dev', 'dev', 'dev']);
     expect(report.user).toBe('dev');
     expect((await inDevContainer(pod, FOLDER, ['cat', `${FOLDER}/notes.txt`])).stdout.trim()).toBe('precious');

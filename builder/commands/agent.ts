@@ -7,11 +7,14 @@ import { idLabelsFor, upArgs } from '../devcontainer/args.js';
 import { chosenConfigFile } from '../devcontainer/config-choice.js';
 import { describeFailure } from '../devcontainer/failure.js';
 import { runDevcontainerCli } from '../devcontainer/run-cli.js';
+import { FORCE_KILL_AFTER_MS } from '../process.js';
+import { pendingLifecycle, runBackgroundLifecycle, type PendingLifecycle } from '../steps/background-lifecycle.js';
 import { tracksLockfile } from '../steps/lockfile.js';
 import { startAgent, stopLeftoverAgent, type AgentExit, type RunningAgent } from '../steps/start-agent.js';
 import { waitForDocker } from '../steps/wait-for-docker.js';
 import type { CommandContext } from './context.js';
-import { readState, type BuilderState } from './state.js';
+import { sameId } from './recover.js';
+import { readState, recordLifecycleRun, writeState, type BuilderState } from './state.js';
 
 /** How the agent is kept alive. */
 export interface AgentPolicy {
@@ -26,7 +29,10 @@ export interface AgentPolicy {
 /**
  * `devcontainer-builder agent`: find the dev container `up` made, start it
  * (with its start-time lifecycle commands) if the Docker host restarted, run
- * the Coder agent inside and keep exactly one running. Ends when the signal
+ * the Coder agent inside and keep exactly one running. Once the agent has
+ * started, the lifecycle commands `up` left after `waitFor` run in the
+ * background, once per container start (never again on an agent restart).
+ * Ends when the signal
  * aborts (SIGTERM: the agent is stopped, then the dev container) or, with an
  * `AgentError`, when the agent keeps dying.
  */
@@ -45,6 +51,10 @@ export async function agentCommand(ctx: CommandContext, policy: AgentPolicy = {}
   let lastLines: readonly string[] = [];
   let containerId: string | undefined;
   let agent: RunningAgent | undefined;
+  let background: Background | undefined;
+  // Stops the background run when `agent` ends for any reason (a crash loop
+  // included), so no CLI outlives this process.
+  const backgroundStop = new AbortController();
   try {
     while (!signal.aborted) {
       const target = await inStep('agent', () => ensureRunning(ctx, configFile), 'Could not find or start the dev container');
@@ -72,6 +82,10 @@ export async function agentCommand(ctx: CommandContext, policy: AgentPolicy = {}
         outputLog: ctx.consoleLog,
         signal,
       }), 'Could not start the Coder agent');
+      // The agent does not wait for them; a restarted agent does not run them again.
+      if (target.lifecycle && (background === undefined || (target.restarted && background.settled))) {
+        background = inBackground(ctx, target, target.lifecycle, configFile, AbortSignal.any([signal, backgroundStop.signal]));
+      }
       const ended = await untilExitOrAbort(agent, signal);
       if (ended === 'aborted') break;
       agent = undefined;
@@ -89,9 +103,39 @@ export async function agentCommand(ctx: CommandContext, policy: AgentPolicy = {}
     }
   } catch (error) {
     // A signal cancels whatever ran; that is a stop, not a failure.
-    if (!signal.aborted) throw error;
+    if (!signal.aborted) {
+      backgroundStop.abort();
+      await background?.stopped();
+      throw error;
+    }
   }
-  await shutdown(ctx, agent, containerId, policy.stopTimeoutSeconds ?? 10);
+  await shutdown(ctx, agent, containerId, policy.stopTimeoutSeconds ?? 10, background);
+}
+
+/** A background lifecycle run. */
+interface Background {
+  settled: boolean;
+  /** Wait for it to end after its signal aborted, at most {@link BACKGROUND_STOP_MS}. */
+  stopped(): Promise<void>;
+}
+
+/** process.ts sends SIGTERM on abort and SIGKILL {@link FORCE_KILL_AFTER_MS} later; then the outcome is recorded. */
+const BACKGROUND_STOP_MS = FORCE_KILL_AFTER_MS + 2000;
+
+function inBackground(ctx: CommandContext, target: Target, lifecycle: PendingLifecycle, configFile: string | undefined, signal: AbortSignal): Background {
+  const { config, log } = ctx;
+  const background: Background = { settled: false, stopped: () => Promise.resolve() };
+  const done = runBackgroundLifecycle({
+    log, ...lifecycle, workspaceFolder: config.workspaceFolder, configFile, containerId: target.containerId, generation: target.generation,
+    dockerHost: config.dockerHost, devcontainerBin: ctx.devcontainerBin, signal, timeoutMs: config.timeouts.upMs,
+  })
+    .then((result) => recordLifecycleRun(config.stateDir, config.workspaceFolder, target.containerId, { outcome: result.outcome, command: result.command }))
+    .catch((error: unknown) => log.warn(`The background lifecycle run ended unexpectedly: ${error instanceof Error ? error.message : String(error)}`))
+    .finally(() => {
+      background.settled = true;
+    });
+  background.stopped = () => Promise.race([done, sleep(BACKGROUND_STOP_MS)]).then(() => undefined);
+  return background;
 }
 
 interface Target {
@@ -102,6 +146,17 @@ interface Target {
   readonly generation: number;
   /** Why `devcontainer exec` cannot reach the container (start with plain `docker exec`). @default - it can */
   readonly plainExec?: string;
+  /** Lifecycle commands left after `waitFor` to run in the background. @default - none */
+  readonly lifecycle?: PendingLifecycle;
+  /** This call started the container (its start-time commands are due again). @default false */
+  readonly restarted?: boolean;
+}
+
+/** What the state leaves to run in the background in `containerId`: only what no run has ended yet. */
+function leftToRun(state: BuilderState | undefined, containerId: string): PendingLifecycle | undefined {
+  const lifecycle = state?.lifecycle;
+  if (!lifecycle || lifecycle.ran || lifecycle.pending.length === 0 || !sameId(state.containerId, containerId)) return undefined;
+  return { waitFor: lifecycle.waitFor, pending: lifecycle.pending };
 }
 
 /**
@@ -130,17 +185,30 @@ async function ensureRunning(ctx: CommandContext, configFile: string | undefined
     if (!running) await start();
     return { ...recorded, plainExec };
   }
-  if (running && state) return recorded;
+  if (running && state) return { ...recorded, lifecycle: leftToRun(state, containerId) };
 
   // `devcontainer up` on an existing container starts it and runs the
   // start-time lifecycle commands (postStartCommand); it also tells us the
   // user. `--expect-existing-container` and no `--remove-existing-container`:
-  // it may only start the container, never create or replace one.
+  // it may only start the container, never create or replace one. It stops
+  // after `waitFor` too: the rest runs in the background.
   if (!running) log.info('The dev container is stopped (the Docker host restarted?): starting it again.');
   const noLockfile = !(await tracksLockfile(log, config.workspaceFolder, signal));
-  const up = await runDevcontainerCli(log, upArgs({ workspaceFolder: config.workspaceFolder, configFile, generation, expectExisting: true, noLockfile }), { bin: ctx.devcontainerBin, dockerHost: config.dockerHost, signal, timeoutMs: config.timeouts.upMs });
+  const up = await runDevcontainerCli(log, upArgs({ workspaceFolder: config.workspaceFolder, configFile, generation, expectExisting: true, noLockfile, skipNonBlocking: true }), { bin: ctx.devcontainerBin, dockerHost: config.dockerHost, signal, timeoutMs: config.timeouts.upMs });
   if (up.result?.outcome === 'success') {
-    return { containerId: up.result.containerId, generation, remoteUser: up.result.remoteUser, remoteWorkspaceFolder: up.result.remoteWorkspaceFolder };
+    const started = up.result.containerId;
+    // A new start of the same container: its once-per-container commands are
+    // due only if their background run never ended.
+    const createTimeDone = state !== undefined && sameId(state.containerId, started) && (state.lifecycle === undefined || state.lifecycle.ran !== undefined);
+    const lifecycle = await pendingLifecycle({ log, containerId: started, dockerHost: config.dockerHost, signal, createTimeDone });
+    if (state && sameId(state.containerId, started)) {
+      await writeState(config.stateDir, { ...state, lifecycle: { waitFor: lifecycle.waitFor, pending: lifecycle.pending } })
+        .catch((error: unknown) => log.warn(`Could not record the pending lifecycle commands: ${error instanceof Error ? error.message : String(error)}`));
+    }
+    return {
+      containerId: started, generation, remoteUser: up.result.remoteUser, remoteWorkspaceFolder: up.result.remoteWorkspaceFolder,
+      lifecycle: lifecycle.pending.length > 0 ? lifecycle : undefined, restarted: true,
+    };
   }
   const failure = describeFailure({ command: 'up', result: up.result, failedStep: up.failedStep, exitCode: up.exitCode });
   if (!state) throw new AgentError(`Could not start the dev container: ${failure.message}`, { lastLines: up.lastLines });
@@ -167,15 +235,18 @@ async function untilExitOrAbort(agent: RunningAgent, signal: AbortSignal): Promi
 }
 
 /** SIGTERM: stop the agent, then the dev container, so nothing is lost. */
-async function shutdown(ctx: CommandContext, agent: RunningAgent | undefined, containerId: string | undefined, stopTimeoutSeconds: number): Promise<void> {
+async function shutdown(ctx: CommandContext, agent: RunningAgent | undefined, containerId: string | undefined, stopTimeoutSeconds: number, background: Background | undefined): Promise<void> {
   const { config, log } = ctx;
   if (containerId === undefined) {
     log.info('Stopped before the dev container was found.');
     return;
   }
   log.info('Stopping: the Coder agent first, then the dev container.');
-  if (agent) await agent.stop();
-  else await stopLeftoverAgent({ log, containerId, dockerHost: config.dockerHost }).catch(() => undefined);
+  // The signal already stopped a background lifecycle run: it ends (bounded) while the agent stops.
+  await Promise.all([
+    background?.stopped(),
+    agent ? agent.stop() : stopLeftoverAgent({ log, containerId, dockerHost: config.dockerHost }).catch(() => undefined),
+  ]);
   await stopContainer({ log, dockerHost: config.dockerHost }, containerId, stopTimeoutSeconds).catch((error: unknown) => log.warn(`docker stop failed: ${error instanceof Error ? error.message : String(error)}`));
   log.info('The dev container is stopped.');
 }

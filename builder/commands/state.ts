@@ -53,6 +53,23 @@ export interface BuilderState {
    * @default - nothing known: everything is written again
    */
   readonly records?: RecordedInContainer;
+  /**
+   * The lifecycle commands after `waitFor` that `up` left to `agent`, which
+   * runs them in the background (builder/steps/background-lifecycle.ts) and
+   * records how that ended in `ran`, so a restarted agent does not run them
+   * again. @default - none left (a recovery or degraded container, builders before waitFor)
+   */
+  readonly lifecycle?: LifecycleState;
+}
+
+/** {@link BuilderState.lifecycle}. */
+export interface LifecycleState {
+  /** The container's effective `waitFor` (builder/devcontainer/wait-for.ts). */
+  readonly waitFor: string;
+  /** The commands after it, in run order. */
+  readonly pending: readonly string[];
+  /** How the background run ended; the command that failed or was interrupted. @default - it has not ended */
+  readonly ran?: { readonly outcome: 'success' | 'failed' | 'interrupted'; readonly command?: string; readonly at: string };
 }
 
 /**
@@ -148,4 +165,18 @@ function isRecordedInContainer(value: unknown): value is RecordedInContainer {
   if (r.extensions === undefined) return true;
   const e = r.extensions as Record<string, unknown> | null;
   return typeof e === 'object' && e !== null && typeof e.input === 'string' && Array.isArray(e.list) && e.list.every((x) => typeof x === 'string');
+}
+
+/**
+ * Record how the background lifecycle run of `containerId` ended, so neither
+ * a restarted agent nor the next `up` runs it again; nothing when the state
+ * names another container (a newer `up` recorded its own). Never throws: the
+ * record only saves a second run.
+ */
+export async function recordLifecycleRun(stateDir: string, workspaceFolder: string, containerId: string, ran: Omit<NonNullable<LifecycleState['ran']>, 'at'>): Promise<void> {
+  const state = await readState(stateDir, workspaceFolder);
+  const same = state !== undefined && (state.containerId.startsWith(containerId) || containerId.startsWith(state.containerId));
+  if (!state?.lifecycle || !same) return;
+  const recorded: BuilderState = { ...state, lifecycle: { ...state.lifecycle, ran: { ...ran, at: new Date().toISOString() } } };
+  await writeStateFile(stateDir, recorded).catch(() => undefined);
 }

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { Deadline } from '../deadline.js';
 import { formatDuration } from '../log/logger.js';
 import type { Fingerprints } from '../devcontainer/fingerprint.js';
+import { ONCE_PER_CONTAINER, type LifecycleCommand } from '../devcontainer/wait-for.js';
 import { describeError, inStep, toBuilderError } from '../step-boundary.js';
 import { checkout } from '../steps/checkout.js';
 import { devcontainerUp, runLifecycleCommands } from '../steps/devcontainer-up.js';
@@ -10,11 +11,12 @@ import { installIntoCodeServer, resolveExtensions } from '../steps/install-exten
 import { tracksLockfile } from '../steps/lockfile.js';
 import { fixOwnership } from '../steps/ownership.js';
 import { pushCacheImage } from '../steps/push-cache.js';
+import { interruptedAdvice, pendingLifecycle } from '../steps/background-lifecycle.js';
 import { abandonAttempt, keepBackup, type ReplacementAttempt } from '../steps/replacement.js';
 import { describeBuild, recordInContainer, type RecordedInContainer } from '../steps/record-info.js';
 import { waitForDocker } from '../steps/wait-for-docker.js';
 import type { CommandContext } from './context.js';
-import { recoverFromFailure } from './recover.js';
+import { recoverFromFailure, sameId } from './recover.js';
 import { readState, writeState, type BuilderState } from './state.js';
 
 /** What `up` achieved. */
@@ -87,6 +89,8 @@ export async function upCommand(ctx: CommandContext): Promise<UpOutcome> {
       cacheTo: config.cacheTo,
       dockerConfig: config.dockerConfig,
       skipPostCreate: mayNeedChown,
+      // Stop after `waitFor`: `agent` runs the rest in the background (state.lifecycle).
+      skipNonBlocking: true,
       configPath: config.devcontainer.configPath,
       capacity: config.devcontainer.capacity,
     })), 'The dev container step failed');
@@ -102,9 +106,15 @@ export async function upCommand(ctx: CommandContext): Promise<UpOutcome> {
       if (fixed.changed) chowned = { containerId: up.value.containerId, owner };
     }
     if (mayNeedChown) {
-      const lifecycle = await inStep('devcontainer-up', () => log.time('Lifecycle commands', () => runLifecycleCommands({ ...common(), configFile: up.value.configFile, generation: up.value.generation, containerId: up.value.containerId })), 'The lifecycle commands failed');
+      const lifecycle = await inStep('devcontainer-up', () => log.time('Lifecycle commands', () => runLifecycleCommands({ ...common(), configFile: up.value.configFile, generation: up.value.generation, containerId: up.value.containerId, skipNonBlocking: true })), 'The lifecycle commands failed');
       timings.lifecycle = lifecycle.ms;
     }
+    // What is left after `waitFor`, for `agent`; the once-per-container
+    // commands only when this container has not had its background run yet.
+    const sameContainer = !up.value.replaced && !previous?.fallback && sameId(previous?.containerId, up.value.containerId);
+    const lifecycleLeft = pendingLifecycle({ log, containerId: up.value.containerId, dockerHost: config.dockerHost, signal, createTimeDone: sameContainer && (previous?.lifecycle === undefined || previous.lifecycle.ran !== undefined) });
+    const lastRun = sameContainer ? previous?.lifecycle?.ran : undefined;
+    if (lastRun?.outcome === 'interrupted' && (lastRun.command === undefined || ONCE_PER_CONTAINER.has(lastRun.command as LifecycleCommand))) log.warn(`The last stop interrupted the lifecycle commands${lastRun.command ? ` (${lastRun.command})` : ''}. ${interruptedAdvice(lastRun.command)}`);
 
     // A reused container keeps the build time recorded when it was built.
     const built = up.value.built || !previous?.built ? describeBuild(new Date(), timings.build ?? 0) : previous.built;
@@ -127,6 +137,8 @@ export async function upCommand(ctx: CommandContext): Promise<UpOutcome> {
       timings.cachePush = pushed.ms;
     }
 
+    const lifecycle = await lifecycleLeft;
+    if (lifecycle.pending.length > 0) log.info(`After waitFor (${lifecycle.waitFor}) the agent starts; ${lifecycle.pending.join(', ')} then run${lifecycle.pending.length === 1 ? 's' : ''} in the background.`);
     timings.total = Math.round(performance.now() - started);
     const state: BuilderState = {
       version: 1,
@@ -144,6 +156,7 @@ export async function upCommand(ctx: CommandContext): Promise<UpOutcome> {
       updatedAt: new Date().toISOString(),
       timings,
       records,
+      lifecycle: { waitFor: lifecycle.waitFor, pending: lifecycle.pending },
     };
     await writeState(config.stateDir, state);
     // The replacement is recorded: nothing from here on may undo it.

@@ -80,6 +80,13 @@ export interface UpArgsOptions {
   /** Pass `--skip-post-create`: lifecycle commands run later with `run-user-commands`. */
   readonly skipPostCreate?: boolean;
   /**
+   * Pass `--skip-non-blocking-commands`: the CLI stops after the lifecycle
+   * command devcontainer.json's `waitFor` names (default
+   * `updateContentCommand`); `agent` runs the rest in the background
+   * (builder/devcontainer/wait-for.ts, builder/steps/background-lifecycle.ts).
+   */
+  readonly skipNonBlocking?: boolean;
+  /**
    * Pass `--expect-existing-container`: the CLI fails instead of building and
    * creating a container when none has the id label (`agent` only starts).
    */
@@ -115,6 +122,7 @@ export function upArgs(options: UpArgsOptions): string[] {
   if (options.removeExisting) args.push('--remove-existing-container');
   if (options.expectExisting) args.push('--expect-existing-container');
   if (options.skipPostCreate) args.push('--skip-post-create');
+  if (options.skipNonBlocking) args.push('--skip-non-blocking-commands');
   if (options.noLockfile) args.push('--no-lockfile');
   if (options.dockerComposePath) args.push('--docker-compose-path', options.dockerComposePath);
   if (options.gpuAvailability) args.push('--gpu-availability', options.gpuAvailability);
@@ -126,7 +134,7 @@ export function upArgs(options: UpArgsOptions): string[] {
  * same cache flags, so the replacing `up` finds its
  * layers cached. `build` takes no `--id-label` (CLI 0.89.0 `build --help`).
  */
-export function buildArgs(options: Omit<UpArgsOptions, 'removeExisting' | 'skipPostCreate' | 'expectExisting' | 'gpuAvailability' | 'generation'>): string[] {
+export function buildArgs(options: Omit<UpArgsOptions, 'removeExisting' | 'skipPostCreate' | 'skipNonBlocking' | 'expectExisting' | 'gpuAvailability' | 'generation'>): string[] {
   const args = ['build', '--workspace-folder', options.workspaceFolder, ...configArgs(options.configFile), '--log-format', 'json'];
   for (const image of options.cache?.cacheFrom ?? []) args.push('--cache-from', image);
   if (options.cache?.cacheTo) args.push('--cache-to', options.cache.cacheTo);
@@ -135,10 +143,15 @@ export function buildArgs(options: Omit<UpArgsOptions, 'removeExisting' | 'skipP
   return args;
 }
 
-/** Arguments of `devcontainer run-user-commands` for the builder's dev container. */
-export function runUserCommandsArgs(workspaceFolder: string, generation = 0, containerId?: string, configFile?: string): string[] {
+/**
+ * Arguments of `devcontainer run-user-commands` for the builder's dev
+ * container; `skipNonBlocking` stops it after `waitFor`, as for `up`.
+ */
+export function runUserCommandsArgs(workspaceFolder: string, generation = 0, containerId?: string, configFile?: string, skipNonBlocking = false): string[] {
   // With --container-id the CLI takes that container, the labels only name it
   // (devcontainers/cli src/spec-node/utils.ts, findContainerAndIdLabels).
   const container = containerId ? ['--container-id', containerId] : [];
-  return ['run-user-commands', '--workspace-folder', workspaceFolder, ...configArgs(configFile), ...container, ...idLabelArgs(workspaceFolder, generation), '--log-format', 'json'];
+  const args = ['run-user-commands', '--workspace-folder', workspaceFolder, ...configArgs(configFile), ...container, ...idLabelArgs(workspaceFolder, generation), '--log-format', 'json'];
+  if (skipNonBlocking) args.push('--skip-non-blocking-commands');
+  return args;
 }

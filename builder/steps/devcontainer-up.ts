@@ -40,6 +40,8 @@ export interface DevcontainerUpOptions {
    * @default false
    */
   readonly skipPostCreate?: boolean;
+  /** Stop the lifecycle commands after `waitFor` (`--skip-non-blocking-commands`), here and in {@link runLifecycleCommands}. @default false */
+  readonly skipNonBlocking?: boolean;
   /** Pass `--no-lockfile` (the repository tracks no `devcontainer-lock.json`). @default false */
   readonly noLockfile?: boolean;
   /** @default 'devcontainer' */
@@ -130,7 +132,7 @@ export async function devcontainerUp(options: DevcontainerUpOptions): Promise<De
   const generation = attempt?.generation ?? currentGeneration;
 
   const up = await runDevcontainerCli(log, upArgs({
-    workspaceFolder: options.workspaceFolder, configFile, cache, generation, removeExisting: replaced && usesCompose, skipPostCreate: options.skipPostCreate,
+    workspaceFolder: options.workspaceFolder, configFile, cache, generation, removeExisting: replaced && usesCompose, skipPostCreate: options.skipPostCreate, skipNonBlocking: options.skipNonBlocking,
     noLockfile: options.noLockfile, gpuAvailability: options.capacity?.gpuAvailability, dockerComposePath,
   }), { ...cli, timeoutMs: deadline.budget() }).catch((error: unknown) => {
     if (!attempt?.old) throw error;
@@ -157,10 +159,10 @@ export async function devcontainerUp(options: DevcontainerUpOptions): Promise<De
  * @returns how long they took
  */
 export async function runLifecycleCommands(
-  options: Pick<DevcontainerUpOptions, 'log' | 'workspaceFolder' | 'dockerHost' | 'timeoutMs' | 'signal' | 'devcontainerBin' | 'generation'> & { readonly configFile?: string; readonly containerId?: string },
+  options: Pick<DevcontainerUpOptions, 'log' | 'workspaceFolder' | 'dockerHost' | 'timeoutMs' | 'signal' | 'devcontainerBin' | 'generation' | 'skipNonBlocking'> & { readonly configFile?: string; readonly containerId?: string },
 ): Promise<{ durationMs: number }> {
   const cli = { bin: options.devcontainerBin, dockerHost: options.dockerHost, signal: options.signal, timeoutMs: options.timeoutMs };
-  const runResult = await runDevcontainerCli(options.log, runUserCommandsArgs(options.workspaceFolder, options.generation, options.containerId, options.configFile), cli);
+  const runResult = await runDevcontainerCli(options.log, runUserCommandsArgs(options.workspaceFolder, options.generation, options.containerId, options.configFile, options.skipNonBlocking), cli);
   // run-user-commands prints `{"outcome":"success"}` without container details.
   if (runResult.result?.outcome !== 'success') ensureSuccess('run-user-commands', runResult);
   return { durationMs: runResult.durationMs };

@@ -143,9 +143,11 @@ describe('agentCommand with fake docker and devcontainer', () => {
       { tool: 'devcontainer', args: ['exec'], exit: 1 },
     ]);
     await expect(agentCommand(world.context('agent'), { restartDelaysMs: [] })).rejects.toThrow(AgentError);
-    const calls = world.recordedCalls().filter((c) => c.tool === 'devcontainer').map((c) => c.args[0]);
+    // What is left after waitFor (issue 13.3) runs in the background with run-user-commands (__tests__/builder/commands/waitfor.test.ts).
+    const calls = world.recordedCalls().filter((c) => c.tool === 'devcontainer').map((c) => c.args[0]).filter((a) => a !== 'run-user-commands');
     expect(calls).toEqual(['up', 'exec']);
     const up = world.recordedCalls().find((c) => c.args[0] === 'up')!;
+    expect(up.args).toContain('--skip-non-blocking-commands');
     // It may only start the existing container: never create or replace one.
     expect(up.args).toContain('--expect-existing-container');
     expect(up.args).not.toContain('--remove-existing-container');
