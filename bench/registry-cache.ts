@@ -30,6 +30,14 @@ const TEMPLATE_IMAGES = { 'ghcr.io/vgijssel/devcontainer-builder:e2e': testImage
 const FIXTURE = process.env.BENCH_CACHE_FIXTURE ?? 'toolchain-build';
 const FOLDER = '/workspaces/app';
 const TARGET = 0.35;
+/**
+ * DIAGNOSTIC `BENCH_CACHE_DIND_PIGZ=1`: install pigz in both pods' DinD
+ * before the builder runs. The stand-in DinD (Debian's docker.io) has no
+ * unpigz; docker:dind installs pigz (docker-library/docker, 27/dind/Dockerfile)
+ * and dockerd decompresses pulled layers with unpigz when it is on PATH
+ * (dockerd's MOBY_DISABLE_PIGZ opts out). Not the shipped setup of the bench.
+ */
+const DIND_PIGZ = process.env.BENCH_CACHE_DIND_PIGZ === '1';
 
 export interface RegistryCacheOptions {
   readonly log: (line: string) => void;
@@ -51,6 +59,10 @@ function cachePod(env: E2eEnv, repo: FixtureRepo, registry: LocalRegistry, name:
       if (container !== 'dind') return;
       // Stands in for the base image's registry pull, in the cold and the cached workspace alike.
       await loadImageInto({ container: runner.containerName('dind') }, testImages.debian, { as: DEV_BASE_IMAGE });
+      if (DIND_PIGZ) {
+        const r = await runner.exec('dind', ['sh', '-c', 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends pigz >/dev/null && command -v unpigz'], { reject: false, timeoutMs: 5 * 60_000 });
+        if (r.exitCode !== 0) throw new Error(`installing pigz in DinD failed: ${r.stderr.trim()}`);
+      }
       env.cleanups.push(await startForwarder(runner, testImages.builder, registry, LOCAL_PORT));
     },
     log: (line) => process.stderr.write(`[bench] ${line}\n`),
@@ -143,7 +155,7 @@ export async function benchRegistryCache(options: RegistryCacheOptions): Promise
     await runCleanups(env.cleanups);
   }
   const col = (f: (s: Sample) => number) => samples.map(f);
-  const fixture = `fixture bench/fixtures/${FIXTURE}`;
+  const fixture = `fixture bench/fixtures/${FIXTURE}${DIND_PIGZ ? '; DIAGNOSTIC: pigz installed in DinD (BENCH_CACHE_DIND_PIGZ=1)' : ''}`;
   return [
     { id: 'cache.coldSeconds', label: 'Registry cache: first workspace, cold (no cache), to agent connected', unit: 's', samples: col((s) => s.coldS), note: fixture },
     { id: 'cache.coldBuildSeconds', label: '  Registry cache: cold, image build (builder timing)', unit: 's', samples: col((s) => s.coldBuildS) },
