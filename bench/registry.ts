@@ -66,6 +66,9 @@ export async function startRegistry(host: string, port: number): Promise<LocalRe
 /**
  * A TCP forwarder from 127.0.0.1:`localPort` in the pod's network namespace
  * to the registry, run with the builder image's node; returns its cleanup.
+ * Not what bounds a pull: node's pipe moved a 200 MiB HTTP download at about
+ * 480 MB/s on loopback on this machine (2026-12-02), where DinD pulls the
+ * cache image at some 35 MB/s of image, decompressing and unpacking it.
  */
 export async function startForwarder(pod: PodRunner, image: string, registry: LocalRegistry, localPort: number): Promise<() => Promise<void>> {
   const [host, port] = registry.address.split(':');

@@ -68,6 +68,7 @@ describeDocker('issue 11.3/11.4: registry cache with credentials from a read-onl
     const secondLog = allLog.slice(firstLog.length);
     expect(secondLog.join('\n')).toContain(`Pulling the cache image ${registry.host}/devcontainer-cache`);
     expect(secondLog.join('\n')).not.toContain('Could not pull the cache image');
+    expect(secondLog.join('\n')).toMatch(new RegExp(`Pulled the cache image ${registry.host.replace(/\./g, '\\.')}/devcontainer-cache in \\d`));
     // The slow RUN layer came from the cache: the same build id as the first build.
     expect((await inDevContainer(second, FOLDER, ['cat', '/build-id'])).stdout.trim()).toBe(firstId);
     const cold = buildSeconds(firstLog);

@@ -110,7 +110,7 @@ describe('upCommand with fake docker and devcontainer', () => {
     expect(edited.state.records?.extensions?.input).not.toBe(first.state.records?.extensions?.input);
   });
 
-  it('passes cache images and, with the docker buildx driver, pushes the built image instead of --cache-to', async () => {
+  it('passes cache images and, with the docker buildx driver, exports the cache inline and pushes the built image', async () => {
     world = new World();
     const buildEvents = [
       '{"type":"start","level":3,"timestamp":1000,"text":"Run: docker buildx build --load -t vsc-sample-123 ."}',
@@ -126,8 +126,9 @@ describe('upCommand with fake docker and devcontainer', () => {
     const outcome = await upCommand(world.context('up', { DEVCONTAINER_CACHE_FROM: 'reg.example/cache,reg.example/other', DEVCONTAINER_CACHE_TO: 'reg.example/cache' }));
     const calls = world.recordedCalls();
     const up = calls.find((c) => c.args[0] === 'up')!;
-    expect(up.args.join(' ')).toContain('--cache-from reg.example/cache --cache-from reg.example/other');
-    expect(up.args).not.toContain('--cache-to');
+    expect(up.args.join(' ')).toContain('--cache-from type=registry,ref=reg.example/cache --cache-from type=registry,ref=reg.example/other');
+    // The docker driver exports inline cache only (builder/devcontainer/cache.ts).
+    expect(up.args.join(' ')).toContain('--cache-to type=inline');
     expect(calls.filter((c) => c.tool === 'docker').map((c) => c.args.join(' '))).toEqual(expect.arrayContaining(['tag vsc-sample-123 reg.example/cache', 'push reg.example/cache']));
     expect(outcome.timings.build).toBe(3000);
     // root needs no chown

@@ -7,7 +7,7 @@ const FROM = ['ghcr.io/o/cache'];
 describe('planCache', () => {
   it('reads caches only when no cache target is set', () => {
     const plan = planCache({ cacheFrom: FROM, buildx: { available: true, driver: 'docker' } });
-    expect(plan.cacheFrom).toEqual(FROM);
+    expect(plan.cacheFrom).toEqual(['type=registry,ref=ghcr.io/o/cache']);
     expect(plan.cacheTo).toBeUndefined();
     expect(plan.pushImageTo).toBeUndefined();
     expect(plan.summary).toContain('DEVCONTAINER_CACHE_TO is not set');
@@ -20,9 +20,9 @@ describe('planCache', () => {
     expect(plan.summary).toContain('"docker buildx version" failed, so the classic builder builds');
   });
 
-  it('with the docker driver (DinD): no --cache-to, push the inline-cached image instead', () => {
+  it('with the docker driver (DinD): inline cache only, push the inline-cached image', () => {
     const plan = planCache({ cacheFrom: FROM, cacheTo: 'ghcr.io/o/cache:main', buildx: { available: true, driver: 'docker' } });
-    expect(plan.cacheTo).toBeUndefined();
+    expect(plan.cacheTo).toBe('type=inline');
     expect(plan.pushImageTo).toBe('ghcr.io/o/cache:main');
     expect(plan.summary).toContain('inline cache metadata');
     // An unknown driver is treated like docker: a rejected --cache-to would fail the build.
@@ -36,9 +36,9 @@ describe('planCache', () => {
       .toBe('type=registry,ref=r/c');
   });
 
-  it('issue 11.4: with registry credentials an exporting driver gets no --cache-to (the CLI cannot authenticate): the builder pushes the image', () => {
+  it('issue 11.4: with registry credentials an exporting driver gets no registry --cache-to (the CLI cannot authenticate): inline, and the builder pushes the image', () => {
     const plan = planCache({ cacheFrom: FROM, cacheTo: 'ghcr.io/o/cache', credentials: true, buildx: { available: true, driver: 'docker-container' } });
-    expect(plan.cacheTo).toBeUndefined();
+    expect(plan.cacheTo).toBe('type=inline');
     expect(plan.pushImageTo).toBe('ghcr.io/o/cache');
     expect(plan.summary).toContain('credentials (DOCKER_CONFIG) are kept from the Dev Containers CLI');
   });

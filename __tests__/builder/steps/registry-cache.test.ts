@@ -90,9 +90,16 @@ describe('registry credentials and the cache (issue 11.3, 11.4)', () => {
 
   it('issue 11.4: the builder pulls the cache images itself with the credentials (copy), a missing one is a warning', async () => {
     const { log, sink } = logger();
-    const pulled = await pullCacheImages({ log, refs: ['registry.test:5000/cache', 'registry.test:5000/missing', 'type=registry,ref=registry.test:5000/x'], dockerConfig: secretMount });
-    expect(pulled).toEqual(['registry.test:5000/cache']);
-    expect(lines('calls')).toEqual(['pull registry.test:5000/cache', 'pull registry.test:5000/missing']);
+    const pulled = await pullCacheImages({
+      log,
+      refs: ['registry.test:5000/cache', 'registry.test:5000/missing', 'type=registry,ref=registry.test:5000/x', 'type=local,src=/tmp/cache', 'registry.test:5000/cache'],
+      dockerConfig: secretMount,
+    });
+    // A registry spec's image is pulled (BuildKit's docker driver reads it from the daemon); other cache types are no image.
+    expect(pulled).toEqual(['registry.test:5000/cache', 'registry.test:5000/x']);
+    // The pulls run side by side: the order of the calls is not fixed.
+    expect(lines('calls').sort()).toEqual(['pull registry.test:5000/cache', 'pull registry.test:5000/missing', 'pull registry.test:5000/x']);
+    expect(sink.lines.some((l) => l.level === 'info' && /^Pulled the cache image registry\.test:5000\/cache in \d+ ms$/.test(l.text))).toBe(true);
     const dirs = lines('dirs');
     expect(new Set(dirs).size).toBe(1);
     expect(dirs[0]).not.toBe(secretMount);
