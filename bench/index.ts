@@ -1,7 +1,9 @@
 // `npm run bench [-- <suite> …]`: runs the benchmarks of issue 5, prints one
 // table and writes bench-results.json. Suites: log, image, pod (builder
-// overhead), restart (cold start, warm restart, bare pod restart), cache. A suite that fails or cannot run on this
-// machine yields "not measured: <reason>" rows, never a number.
+// overhead), restart (cold start, warm restart, bare pod restart), cache.
+// A suite that fails or cannot run on this machine yields "not measured:
+// <reason>" rows, never a number. BENCH_RESTART_PAIRS: fewer restart pairs
+// while developing.
 import { writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';

@@ -111,12 +111,15 @@ async function startPhases(env: E2eEnv, pod: PodRunner, variant: Variant, overri
   const agentTimes = await containerTimes(pod, AGENT);
   phases['agent container: process started'] = since(agentTimes.startedAt);
   if (variant === 'builder') {
-    const lines = consoleLines(await pod.logs(AGENT));
+    const logs = await pod.logs(AGENT);
+    const lines = consoleLines(logs);
     const at = (re: RegExp) => since(lines.find((l) => re.test(l.text))?.at ?? NaN);
     phases['agent: first line'] = at(/./);
     phases['agent: Docker ready'] = at(/^Docker \S+ is ready/);
     phases['agent: starting the Coder agent'] = at(/^Starting the Coder agent/);
     phases['agent: exec of the launcher'] = at(/^Run: \S*devcontainer exec|^Run: \S*docker exec -i/);
+    // The agent runs on: its child processes until the launcher, summed by program.
+    for (const [k, v] of Object.entries(builderPhases(logs, agentTimes.startedAt, NaN))) if (k.startsWith('child process: ')) phases[`agent ${k} (duration)`] = v;
   }
   const requests = coder.requests.slice(requestsBefore);
   const binary = requests.find((r) => r.path.startsWith('/bin/coder-linux-'));
