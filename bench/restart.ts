@@ -47,7 +47,7 @@ type Variant = 'builder' | 'bare';
  * the workspace folder, the token passed by name from the container's env
  * (`-e NAME` copies it from the CLI's environment), never in argv.
  */
-function bareOverride(remoteUser: string): (c: ResolvedContainer) => ResolvedContainer | undefined {
+export function bareOverride(remoteUser: string): (c: ResolvedContainer) => ResolvedContainer | undefined {
   return (c) => {
     if (c.name === BUILDER) {
       return { ...c, command: ['tini', '--', 'devcontainer'], args: upArgs({ workspaceFolder: FOLDER, configFile: `${FOLDER}/.devcontainer/devcontainer.json`, noLockfile: true, gpuAvailability: 'none' }) };
