@@ -1,7 +1,9 @@
 // `npm run bench [-- <suite> …]`: runs the benchmarks of issue 5, prints one
-// table and writes bench-results.json. Suites: log, image, pod (cold build,
-// restart, builder overhead), cache, waitfor (agent before the end of postCreate). A suite that fails or cannot run on this
-// machine yields "not measured: <reason>" rows, never a number.
+// table and writes bench-results.json. Suites: log, image, pod (builder
+// overhead), restart (cold start, warm restart, bare pod restart), cache,
+// waitfor (agent before the end of postCreate). A suite that fails or cannot
+// run on this machine yields "not measured: <reason>" rows, never a number.
+// BENCH_RESTART_PAIRS: fewer restart pairs while developing.
 import { writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -16,11 +18,21 @@ function log(line: string): void {
 
 type Suite = () => Promise<Figure[]>;
 
+/** A suite's pair count from the environment (fewer while developing); unset: the suite's default. */
+function pairsFromEnv(name: string): number | undefined {
+  const value = process.env[name];
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a whole number ≥ 1, got ${JSON.stringify(value)}`);
+  return n;
+}
+
 /** Suites by name, in the order they run. Docker suites are imported lazily, so `log` runs without Docker. */
 const SUITES: Record<string, Suite> = {
   log: () => benchLogStreaming({ log }),
   image: async () => (await import('./image.js')).benchImage({ log }),
   pod: async () => (await import('./pod.js')).benchPod({ log }),
+  restart: async () => (await import('./restart.js')).benchRestart({ log, pairs: pairsFromEnv('BENCH_RESTART_PAIRS') }),
   cache: async () => (await import('./registry-cache.js')).benchRegistryCache({ log }),
   waitfor: async () => (await import('./waitfor.js')).benchWaitFor({ log }),
 };

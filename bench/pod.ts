@@ -1,9 +1,7 @@
-// Benches 1 and 2 of issue 5, on the end-to-end harness: the template's own
+// Bench 1 of issue 5, on the end-to-end harness: the template's own
 // pod run on the local engine with DinD, a fake Coder and a git server.
+// (Cold start and warm restart: bench/restart.ts.)
 //
-// 2. Cold start vs warm restart: a fresh pod (new volumes) from `start()` to
-//    the stub agent's first report, then stop (volumes kept) and start again
-//    until the next report. Pairs, ratio restart/cold per pair.
 // 1. Builder overhead, on the warm pod: the builder's init container run
 //    again (`devcontainer-builder up`) against the same container with its
 //    program replaced by bare `devcontainer up` with the arguments the builder
@@ -12,8 +10,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { docker, type PodRunner, type ResolvedContainer } from '../__tests__/support/pod-runner.js';
-import { runCleanups, setUpEnv, waitForReports, workspacePod, type E2eEnv } from '../__tests__/e2e/workspace-pod.js';
-import type { FixtureRepo } from '../__tests__/support/git-server.js';
+import { runCleanups, setUpEnv, waitForReports, workspacePod } from '../__tests__/e2e/workspace-pod.js';
 import { idLabelFor } from '../builder/devcontainer/args.js';
 import { benchFixture } from './fixture.js';
 import type { Figure } from './report.js';
@@ -23,8 +20,6 @@ const FOLDER = '/workspaces/app';
 const BUILDER = 'devcontainer-builder';
 
 export interface PodBenchOptions {
-  /** Cold/restart pairs, each on a fresh pod. @default 2 */
-  readonly coldPairs?: number;
   /** Builder-overhead A/B pairs. @default 5 */
   readonly overheadPairs?: number;
   readonly log: (line: string) => void;
@@ -33,28 +28,8 @@ export interface PodBenchOptions {
 /** Where a start spent its time: ms from `start()` to each milestone. */
 export type Phases = Record<string, number>;
 
-/** Starts the pod and waits for the next agent report; milestones of the pod runner plus `agent` (report received). */
-async function startUntilAgent(env: E2eEnv, pod: PodRunner, timeoutMs: number): Promise<Phases> {
-  const before = env.coder.reports.length;
-  const started = performance.now();
-  const { milestones } = await pod.start();
-  await waitForReports(env.coder, before, timeoutMs);
-  return { ...milestones, agent: performance.now() - started };
-}
-
-/** One cold start then one restart of a fresh pod, with the milestones of each. */
-async function coldThenRestart(env: E2eEnv, repo: FixtureRepo, name: string, log: (line: string) => void): Promise<{ pod: PodRunner; cold: Phases; restart: Phases }> {
-  const pod = workspacePod(env, { name, repo });
-  const cold = await startUntilAgent(env, pod, 15 * 60_000);
-  log(`pod ${name}: cold start to agent ${(cold.agent! / 1000).toFixed(1)} s ${JSON.stringify(cold)}`);
-  await pod.stop();
-  const restart = await startUntilAgent(env, pod, 10 * 60_000);
-  log(`pod ${name}: restart to agent ${(restart.agent! / 1000).toFixed(1)} s ${JSON.stringify(restart)}`);
-  return { pod, cold, restart };
-}
-
 /** `2026-…T11:13:51.936123456Z` → epoch ms (Date.parse wants at most milliseconds). */
-function dockerTime(text: string): number {
+export function dockerTime(text: string): number {
   return Date.parse(text.trim().replace(/(\.\d{3})\d*Z$/, '$1Z'));
 }
 
@@ -170,34 +145,21 @@ async function runBuilderOnce(pod: PodRunner, variant: 'builder' | 'bare', bareA
   }
 }
 
-/** Milestones as figures (seconds since the pod's start), in pod order. */
-function milestoneFigures(prefix: string, what: string, runs: readonly Phases[]): Figure[] {
-  const keys = Object.keys(runs[0] ?? {}).filter((k) => k !== 'agent');
-  return keys.map((k) => ({ id: `${prefix}.${k}`, label: `  ${what}: ${k} at`, unit: 's', samples: runs.map((r) => (r[k] ?? NaN) / 1000) }));
-}
-
 function pairsFromEnv(name: string, fallback: number): number {
   const value = Number(process.env[name]);
   return Number.isInteger(value) && value > 0 ? value : fallback;
 }
 
 export async function benchPod(options: PodBenchOptions): Promise<Figure[]> {
-  // BENCH_POD_COLD_PAIRS / BENCH_OVERHEAD_PAIRS shorten a development run; recorded runs use the defaults.
-  const coldPairs = options.coldPairs ?? pairsFromEnv('BENCH_POD_COLD_PAIRS', 2);
+  // BENCH_OVERHEAD_PAIRS shortens a development run; recorded runs use the default.
   const overheadPairs = options.overheadPairs ?? pairsFromEnv('BENCH_OVERHEAD_PAIRS', 5);
   const env = await setUpEnv({ subnet: '10.214.1.0/24' });
   try {
     const repo = await env.git.createRepo('app', { files: await benchFixture('slow-build') });
-    const cold: Phases[] = [];
-    const restart: Phases[] = [];
-    let warm: PodRunner | undefined;
-    for (let i = 0; i < coldPairs; i++) {
-      if (warm !== undefined) await warm.destroy();
-      const r = await coldThenRestart(env, repo, `bench-${i}`, options.log);
-      cold.push(r.cold);
-      restart.push(r.restart);
-      warm = r.pod;
-    }
+    // The warm pod: started once, until its agent reported.
+    const warm: PodRunner | undefined = workspacePod(env, { name: 'bench-0', repo });
+    await warm.start();
+    await waitForReports(env.coder, 0, 15 * 60_000);
     const a: number[] = [];
     const b: number[] = [];
     const aPhases: Phases[] = [];
@@ -216,15 +178,7 @@ export async function benchPod(options: PodBenchOptions): Promise<Figure[]> {
       }
     }
     const s = (ms: number[]) => ms.map((x) => x / 1000);
-    const coldMs = cold.map((p) => p.agent!);
-    const restartMs = restart.map((p) => p.agent!);
     return [
-      { id: 'pod.coldSeconds', label: 'Cold start: fresh pod to agent connected', unit: 's', samples: s(coldMs),
-        note: 'bench/fixtures/slow-build (apt-get install in the Dockerfile), base image loaded into DinD from the host as a registry pull would' },
-      { id: 'pod.restartSeconds', label: 'Warm restart: pod recreated, volumes kept, to agent connected', unit: 's', samples: s(restartMs) },
-      ...milestoneFigures('pod.cold', 'Cold start', cold),
-      ...milestoneFigures('pod.restart', 'Warm restart', restart),
-      { id: 'pod.restartToColdRatio', label: 'Restart / cold, per pair', unit: 'ratio', samples: pairRatios(restartMs, coldMs), target: { kind: 'max', value: 0.15, goal: 0.05 } },
       { id: 'overhead.builderUpSeconds', label: 'Warm `devcontainer-builder up` (init container run again)', unit: 's', samples: s(a) },
       { id: 'overhead.bareUpSeconds', label: 'Warm bare `devcontainer up`, same container and arguments', unit: 's', samples: s(b) },
       ...Object.keys(aPhases[0] ?? {}).map((phase): Figure => ({

@@ -543,6 +543,17 @@ export interface PodRunnerOptions extends ResolveOptions {
   readonly log?: (line: string) => void;
 }
 
+/** Options of one {@link PodRunner.start}. */
+export interface PodStartOptions {
+  /**
+   * Replaces containers of the spec for this start only (same name, kind and
+   * mounts expected), e.g. a bench running another program in the same pod
+   * and volumes. Returns undefined to keep a container as the template has it.
+   * @default - every container as the template has it
+   */
+  readonly override?: (container: ResolvedContainer) => ResolvedContainer | undefined;
+}
+
 export interface PodStartResult {
   /** Milliseconds from `start()` until each container was started / done / probed. */
   readonly milestones: Readonly<Record<string, number>>;
@@ -584,12 +595,13 @@ export class PodRunner {
   }
 
   /** Runs the pod; throws {@link PodFailure} when a container fails the way it would fail a pod. */
-  async start(): Promise<PodStartResult> {
+  async start(options: PodStartOptions = {}): Promise<PodStartResult> {
     const started = Date.now();
     const milestones: Record<string, number> = {};
+    const containers = this.pod.containers.map((c) => options.override?.(c) ?? c);
     await this.createVolumes();
     await this.startSandbox();
-    for (const c of this.pod.containers.filter((x) => x.kind !== 'main')) {
+    for (const c of containers.filter((x) => x.kind !== 'main')) {
       if (c.kind === 'sidecar') {
         await this.runContainer(c);
         milestones[`${c.name}:started`] = Date.now() - started;
@@ -602,7 +614,7 @@ export class PodRunner {
       }
       await this.options.afterInitContainer?.(c.name, this);
     }
-    for (const c of this.pod.containers.filter((x) => x.kind === 'main')) {
+    for (const c of containers.filter((x) => x.kind === 'main')) {
       await this.runContainer(c);
       milestones[`${c.name}:started`] = Date.now() - started;
     }

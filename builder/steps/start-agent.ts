@@ -75,13 +75,17 @@ export async function startAgent(options: StartAgentOptions): Promise<RunningAge
   const { log, containerId } = options;
   const target = { log, dockerHost: options.dockerHost, signal: options.signal };
 
-  await stopLeftoverAgent(options);
-  await removeOldDownloads(options);
-  await prepareContainer(options);
+  // Independent execs in parallel: each `docker exec` costs a round trip
+  // through the engine, and on a restart they stood between the agent
+  // container's start and the agent's. Only the download folders wait for
+  // the leftover agent: its folder is in use until it stopped.
+  const [, , canDownload] = await Promise.all([
+    stopLeftoverAgent(options).then(() => removeOldDownloads(options)),
+    prepareContainer(options),
+    execScript(target, containerId, 'command -v curl || command -v wget || command -v busybox').then(() => true, () => false),
+  ]);
 
   let script = options.initScript;
-  const canDownload = await execScript(target, containerId, 'command -v curl || command -v wget || command -v busybox')
-    .then(() => true, () => false);
   if (!canDownload) {
     log.info('The dev container has no curl, wget or busybox: downloading the Coder agent here and copying it in.');
     const machine = (await docker(target, ['exec', containerId, 'uname', '-m'])).stdout;
