@@ -13,8 +13,7 @@ import { tracksLockfile } from '../steps/lockfile.js';
 import { startAgent, stopLeftoverAgent, type AgentExit, type RunningAgent } from '../steps/start-agent.js';
 import { waitForDocker } from '../steps/wait-for-docker.js';
 import type { CommandContext } from './context.js';
-import { sameId } from './recover.js';
-import { readState, recordLifecycleRun, writeState, type BuilderState } from './state.js';
+import { readState, recordLifecycleRun, sameId, writeState, type BuilderState } from './state.js';
 
 /** How the agent is kept alive. */
 export interface AgentPolicy {

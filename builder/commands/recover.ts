@@ -8,7 +8,7 @@ import { startFallbackContainer } from '../steps/fallback-container.js';
 import { fixOwnership } from '../steps/ownership.js';
 import { describeBuild, recordContainerInfo } from '../steps/record-info.js';
 import type { CommandContext } from './context.js';
-import { writeState, type BuilderState } from './state.js';
+import { sameId, writeState, type BuilderState } from './state.js';
 
 /** What `up` knew when the dev container step failed. */
 export interface FailureContext {
@@ -157,9 +157,4 @@ async function startRecovery(ctx: CommandContext, error: BuilderError, at: Failu
   };
   await writeState(config.stateDir, state);
   return { state, fallback: true, degraded: false };
-}
-
-/** Docker ids match when one is a prefix of the other (short and full ids). */
-export function sameId(a: string | undefined, b: string | undefined): boolean {
-  return a !== undefined && b !== undefined && a.length > 0 && b.length > 0 && (a.startsWith(b) || b.startsWith(a));
 }

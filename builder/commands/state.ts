@@ -175,8 +175,12 @@ function isRecordedInContainer(value: unknown): value is RecordedInContainer {
  */
 export async function recordLifecycleRun(stateDir: string, workspaceFolder: string, containerId: string, ran: Omit<NonNullable<LifecycleState['ran']>, 'at'>): Promise<void> {
   const state = await readState(stateDir, workspaceFolder);
-  const same = state !== undefined && (state.containerId.startsWith(containerId) || containerId.startsWith(state.containerId));
-  if (!state?.lifecycle || !same) return;
+  if (!state?.lifecycle || !sameId(state.containerId, containerId)) return;
   const recorded: BuilderState = { ...state, lifecycle: { ...state.lifecycle, ran: { ...ran, at: new Date().toISOString() } } };
   await writeStateFile(stateDir, recorded).catch(() => undefined);
+}
+
+/** Docker ids match when one is a prefix of the other (short and full ids). */
+export function sameId(a: string | undefined, b: string | undefined): boolean {
+  return a !== undefined && b !== undefined && a.length > 0 && b.length > 0 && (a.startsWith(b) || b.startsWith(a));
 }

@@ -16,8 +16,8 @@ import { abandonAttempt, keepBackup, type ReplacementAttempt } from '../steps/re
 import { describeBuild, recordInContainer, type RecordedInContainer } from '../steps/record-info.js';
 import { waitForDocker } from '../steps/wait-for-docker.js';
 import type { CommandContext } from './context.js';
-import { recoverFromFailure, sameId } from './recover.js';
-import { readState, writeState, type BuilderState } from './state.js';
+import { recoverFromFailure } from './recover.js';
+import { readState, sameId, writeState, type BuilderState } from './state.js';
 
 /** What `up` achieved. */
 export interface UpOutcome {
