@@ -3,7 +3,7 @@
 // overhead), restart (cold start, warm restart, bare pod restart), cache,
 // waitfor (agent before the end of postCreate). A suite that fails or cannot
 // run on this machine yields "not measured: <reason>" rows, never a number.
-// BENCH_RESTART_PAIRS: fewer restart pairs while developing.
+// BENCH_RESTART_PAIRS, BENCH_OVERHEAD_PAIRS: fewer pairs while developing.
 import { writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -31,7 +31,7 @@ function pairsFromEnv(name: string): number | undefined {
 const SUITES: Record<string, Suite> = {
   log: () => benchLogStreaming({ log }),
   image: async () => (await import('./image.js')).benchImage({ log }),
-  pod: async () => (await import('./pod.js')).benchPod({ log }),
+  pod: async () => (await import('./pod.js')).benchPod({ log, overheadPairs: pairsFromEnv('BENCH_OVERHEAD_PAIRS') }),
   restart: async () => (await import('./restart.js')).benchRestart({ log, pairs: pairsFromEnv('BENCH_RESTART_PAIRS') }),
   cache: async () => (await import('./registry-cache.js')).benchRegistryCache({ log }),
   waitfor: async () => (await import('./waitfor.js')).benchWaitFor({ log }),

@@ -145,14 +145,8 @@ async function runBuilderOnce(pod: PodRunner, variant: 'builder' | 'bare', bareA
   }
 }
 
-function pairsFromEnv(name: string, fallback: number): number {
-  const value = Number(process.env[name]);
-  return Number.isInteger(value) && value > 0 ? value : fallback;
-}
-
 export async function benchPod(options: PodBenchOptions): Promise<Figure[]> {
-  // BENCH_OVERHEAD_PAIRS shortens a development run; recorded runs use the default.
-  const overheadPairs = options.overheadPairs ?? pairsFromEnv('BENCH_OVERHEAD_PAIRS', 5);
+  const overheadPairs = options.overheadPairs ?? 5;
   const env = await setUpEnv({ subnet: '10.214.1.0/24' });
   try {
     const repo = await env.git.createRepo('app', { files: await benchFixture('slow-build') });
